@@ -1,0 +1,154 @@
+"""The series manifest: what every series is, in which units, and when it becomes public.
+
+Each :class:`SeriesSpec` records the source, frequency, what date a value refers to,
+units and the scale to $bn where the series is money, and the release rule that gives
+each observation its ``available_at`` timestamp (America/New_York wall time, naive).
+Release rules follow ``DESIGN.md`` ("Time and look-ahead"); where an ALFRED vintage
+is known, its ``realtime_start`` date replaces the rule's date (the rule's time of day
+is kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from data.errors import UnknownSeriesError
+
+
+class Release(StrEnum):
+    """Release rules: how ``available_at`` follows from an observation date."""
+
+    H41_WEEKLY = "h41_weekly"
+    """H.4.1: Wednesday W (level, or week ending W) -> Thursday W+1 16:30 ET, next business day if a holiday."""
+    H15_DAILY = "h15_daily"
+    """H.15 daily rates: day t -> next business day 16:15 ET (the H.15 daily update)."""
+    FED_FUNDS = "fed_funds"
+    """Effective fed funds: day t -> next business day 09:00 ET (NY Fed publication)."""
+    TARGET = "target"
+    """FOMC target: FRED dates a change on its effective day d -> d 00:00 (public the day before)."""
+    SAME_DAY_1630 = "same_day_1630"
+    """Published the same day at 16:30 ET (ON RRP operation results, as DESIGN.md fixes)."""
+    MARKET_CLOSE = "market_close"
+    """Market close: day t -> t 16:00 ET."""
+    VIX_CLOSE = "vix_close"
+    """Cboe VIX close: day t -> t 16:15 ET."""
+    MONTHLY_10TH = "monthly_10th"
+    """Month M -> the 10th of M+1 09:00 ET (next business day if not one): real-time Sahm rule, UNRATE."""
+    QUARTERLY_LAG = "quarterly_lag"
+    """Quarter Q (dated at its first day) -> the first business day two quarters later (conservative lag
+    after the third estimate of GDP, and after the Z.1 release)."""
+    EX_POST = "ex_post"
+    """Never usable as a signal (ex-post labels such as NBER recessions): ``available_at`` is NaT."""
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One series in the manifest.
+
+    Attributes
+    ----------
+    id : FRED id (or ``GSPC`` for the S&P 500 price index).
+    title : what the series is.
+    source : ``fred`` or ``index`` (the S&P 500 from Stooq/Yahoo style CSV).
+    frequency : ``D`` calendar daily, ``B`` business daily, ``W`` weekly (Wednesdays), ``M`` monthly, ``Q`` quarterly.
+    refers_to : what date a value refers to, in words.
+    units : units as published.
+    to_bn : multiply by this to get $bn (``None`` for non-money series).
+    release : the release rule that gives ``available_at``.
+    max_gap_days : largest calendar-day step between observations that is not a gap.
+    bounds : sanity bounds ``(low, high)`` on the published values.
+    in_snapshot : bundled under ``data/snapshot``.
+    """
+
+    id: str
+    title: str
+    source: str
+    frequency: str
+    refers_to: str
+    units: str
+    to_bn: float | None
+    release: Release
+    max_gap_days: int
+    bounds: tuple[float, float]
+    in_snapshot: bool = True
+
+    @property
+    def ex_post(self) -> bool:
+        return self.release is Release.EX_POST
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}.csv"
+
+
+_M = 1e-3  # $ millions -> $bn
+_SPECS = [
+    SeriesSpec("WALCL", "Fed total assets", "fred", "W", "Wednesday level", "$ millions", _M,
+               Release.H41_WEEKLY, 7, (500_000, 10_000_000)),
+    SeriesSpec("TREAST", "Treasury securities held outright (stands in for WSHOTSL)", "fred", "W",
+               "Wednesday level", "$ millions", _M, Release.H41_WEEKLY, 7, (300_000, 7_000_000)),
+    SeriesSpec("WSHOMCB", "Mortgage-backed securities held outright", "fred", "W", "Wednesday level",
+               "$ millions", _M, Release.H41_WEEKLY, 7, (0, 3_500_000)),
+    SeriesSpec("WSHOSHO", "Securities held outright (total)", "fred", "W", "Wednesday level",
+               "$ millions", _M, Release.H41_WEEKLY, 7, (300_000, 10_000_000)),
+    SeriesSpec("WDTGAL", "Treasury General Account", "fred", "W", "Wednesday level", "$ millions", _M,
+               Release.H41_WEEKLY, 7, (0, 3_000_000)),
+    SeriesSpec("WTREGEN", "Treasury General Account", "fred", "W", "week average ending Wednesday",
+               "$ millions", _M, Release.H41_WEEKLY, 7, (0, 3_000_000)),
+    SeriesSpec("WRESBAL", "Reserve balances with Federal Reserve Banks", "fred", "W",
+               "week average ending Wednesday", "$ millions", _M, Release.H41_WEEKLY, 7, (0, 6_000_000)),
+    SeriesSpec("WLRRAL", "Reverse repurchase agreements (H.4.1)", "fred", "W", "Wednesday level",
+               "$ millions", _M, Release.H41_WEEKLY, 7, (0, 4_000_000), in_snapshot=False),
+    SeriesSpec("H41RESPPALDKNWW", "Bank Term Funding Program loans", "fred", "W", "Wednesday level",
+               "$ millions", _M, Release.H41_WEEKLY, 7, (0, 500_000), in_snapshot=False),
+    SeriesSpec("RRPONTSYD", "Overnight reverse repurchase agreements (ON RRP)", "fred", "B",
+               "operation day", "$ billions", 1.0, Release.SAME_DAY_1630, 3700, (0, 3_000)),
+    SeriesSpec("RRPONTSYAWARD", "ON RRP award rate", "fred", "B", "operation day", "percent", None,
+               Release.SAME_DAY_1630, 5, (-1, 20)),
+    SeriesSpec("DGS10", "10-year Treasury constant maturity yield", "fred", "B", "business day",
+               "percent", None, Release.H15_DAILY, 5, (-1, 20)),
+    SeriesSpec("DGS2", "2-year Treasury constant maturity yield", "fred", "B", "business day",
+               "percent", None, Release.H15_DAILY, 5, (-1, 20)),
+    SeriesSpec("DTB3", "3-month Treasury bill, secondary market (discount basis)", "fred", "B",
+               "business day", "percent", None, Release.H15_DAILY, 5, (-1, 20)),
+    SeriesSpec("DFF", "Effective federal funds rate", "fred", "D", "calendar day", "percent", None,
+               Release.FED_FUNDS, 1, (-1, 25)),
+    SeriesSpec("DFEDTAR", "Federal funds target rate (to 2008-12-15)", "fred", "D", "effective day",
+               "percent", None, Release.TARGET, 1, (0, 25)),
+    SeriesSpec("DFEDTARU", "Federal funds target range, upper limit", "fred", "D", "effective day",
+               "percent", None, Release.TARGET, 1, (0, 25)),
+    SeriesSpec("DFEDTARL", "Federal funds target range, lower limit", "fred", "D", "effective day",
+               "percent", None, Release.TARGET, 1, (0, 25)),
+    SeriesSpec("SAHMREALTIME", "Real-time Sahm rule recession indicator", "fred", "M", "month",
+               "percentage points", None, Release.MONTHLY_10TH, 31, (-5, 15)),
+    SeriesSpec("UNRATE", "Civilian unemployment rate", "fred", "M", "month", "percent", None,
+               Release.MONTHLY_10TH, 62, (0, 30)),
+    SeriesSpec("GDP", "Nominal GDP (SAAR)", "fred", "Q", "quarter", "$ billions", 1.0,
+               Release.QUARTERLY_LAG, 92, (1_000, 100_000)),
+    SeriesSpec("MMMFFAQ027S", "Money market funds: total financial assets (Z.1)", "fred", "Q",
+               "quarter", "$ millions", _M, Release.QUARTERLY_LAG, 92, (0, 20_000_000)),
+    SeriesSpec("USREC", "NBER recession indicator (ex post, evaluation only)", "fred", "M", "month",
+               "0/1", None, Release.EX_POST, 31, (0, 1)),
+    SeriesSpec("VIXCLS", "CBOE VIX close", "fred", "B", "trading day", "index points", None,
+               Release.VIX_CLOSE, 8, (5, 100)),
+    SeriesSpec("GSPC", "S&P 500 price index close", "index", "B", "trading day", "index points", None,
+               Release.MARKET_CLOSE, 8, (50, 100_000)),
+    SeriesSpec("SP500TR_monthly", "S&P 500 total return index, month-end closes", "index", "M",
+               "last trading day of the month", "index points", None, Release.MARKET_CLOSE, 35,
+               (50, 100_000)),
+]
+
+MANIFEST: dict[str, SeriesSpec] = {s.id: s for s in _SPECS}
+INDEX_ID = "GSPC"
+
+
+def spec(series_id: str) -> SeriesSpec:
+    """Return the manifest entry of ``series_id`` or raise :class:`UnknownSeriesError`."""
+    try:
+        return MANIFEST[series_id]
+    except KeyError:
+        known = ", ".join(sorted(MANIFEST))
+        raise UnknownSeriesError(
+            f"unknown series id {series_id!r}; known series: {known}"
+        ) from None

@@ -1,0 +1,152 @@
+"""The point-in-time store: every observation with the time it became public.
+
+Rows are ``(series, obs_date, value, available_at)``. Files are looked up, per series,
+in the user's data dir (``--data-dir`` / ``RUNOFF_DATA_DIR``), then the download cache
+(``runoff data update``), then the bundled snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from data import paths
+from data.errors import MissingDataError
+from data.loaders import read_fred_csv, read_index_csv
+from data.manifest import MANIFEST, SeriesSpec, spec
+from data.pit import asof_positions
+from data.release import available_at, decision_times, with_vintage
+
+
+@dataclass(frozen=True)
+class SeriesData:
+    """One loaded series.
+
+    Attributes
+    ----------
+    spec : its manifest entry.
+    path : the file it was read from.
+    origin : ``data-dir``, ``cache`` or ``snapshot``.
+    rows : every data row, missing values included: ``obs_date``, ``value``, ``available_at``.
+    vintages : True when ``available_at`` comes from ALFRED ``realtime_start`` dates.
+    """
+
+    spec: SeriesSpec
+    path: Path
+    origin: str
+    rows: pd.DataFrame
+    vintages: bool
+
+    @property
+    def observations(self) -> pd.DataFrame:
+        """Rows with a value (missing markers dropped)."""
+        return self.rows[self.rows["value"].notna()].reset_index(drop=True)
+
+
+def read_series_file(path: Path, s: SeriesSpec) -> pd.DataFrame:
+    """Read ``path`` as series ``s`` and attach ``available_at``."""
+    if s.source == "index":
+        frame = read_index_csv(path)
+    else:
+        frame = read_fred_csv(path, s.id)
+    if "realtime_start" in frame:
+        frame["available_at"] = with_vintage(frame.pop("realtime_start").values, s.release)
+    else:
+        frame["available_at"] = available_at(frame["obs_date"].values, s.release)
+    return frame
+
+
+class Store:
+    """Point-in-time access to every series of the manifest.
+
+    Parameters
+    ----------
+    data_dir : the user's own files (default: ``RUNOFF_DATA_DIR`` if set).
+    cache_dir : the download cache (default: ``RUNOFF_CACHE_DIR`` or the user cache dir).
+    snapshot_dir : the bundled snapshot.
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        cache_dir: str | Path | None = None,
+        snapshot_dir: str | Path | None = None,
+    ) -> None:
+        self.data_dir = paths.user_data_dir(data_dir)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else paths.cache_dir()
+        self.snapshot_dir = Path(snapshot_dir) if snapshot_dir is not None else paths.SNAPSHOT_DIR
+        self._loaded: dict[str, SeriesData] = {}
+
+    def _candidates(self, s: SeriesSpec) -> list[tuple[Path, str]]:
+        out = []
+        if self.data_dir is not None:
+            out.append((self.data_dir / s.filename, "data-dir"))
+        out.append((self.cache_dir / s.filename, "cache"))
+        if s.in_snapshot:
+            out.append((self.snapshot_dir / s.filename, "snapshot"))
+        return out
+
+    def locate(self, series_id: str) -> tuple[Path, str] | None:
+        """The file that would be read for ``series_id`` and its origin (None: no file)."""
+        for path, origin in self._candidates(spec(series_id)):
+            if path.is_file():
+                return path, origin
+        return None
+
+    def has(self, series_id: str) -> bool:
+        """True when a file for ``series_id`` exists in any of the three places."""
+        return self.locate(series_id) is not None
+
+    def load(self, series_id: str) -> SeriesData:
+        """Load (once) and return ``series_id``; raise if no file holds it."""
+        if series_id in self._loaded:
+            return self._loaded[series_id]
+        s = spec(series_id)
+        found = self.locate(series_id)
+        if found is None:
+            where = ", ".join(str(p) for p, _ in self._candidates(s))
+            hint = (
+                f"run 'runoff data update {s.id}' to download it"
+                if not s.in_snapshot
+                else "restore the bundled snapshot (git checkout data/snapshot) or run "
+                f"'runoff data update {s.id}'"
+            )
+            raise MissingDataError(f"series {s.id}: no file found (looked in {where}); {hint}")
+        path, origin = found
+        rows = read_series_file(path, s)
+        vintages = "realtime_start" in (path.read_text(encoding="utf-8-sig").split("\n", 1)[0])
+        data = SeriesData(s, path, origin, rows, vintages)
+        self._loaded[series_id] = data
+        return data
+
+    def observations(self, series_id: str) -> pd.DataFrame:
+        """Observations with a value: ``obs_date``, ``value`` (published units), ``available_at``."""
+        return self.load(series_id).observations
+
+    def asof(self, series_id: str, days: pd.DatetimeIndex) -> pd.DataFrame:
+        """What was known of ``series_id`` at each day's 16:00 ET decision time.
+
+        Returns
+        -------
+        DataFrame indexed by ``days`` with ``value``, ``obs_date`` and ``available_at`` of
+        the latest value public by then (NaN / NaT before the first release).
+        """
+        obs = self.observations(series_id)
+        pos = asof_positions(
+            obs["obs_date"].values, obs["available_at"].values, decision_times(days)
+        )
+        has = pos >= 0
+        value = np.full(len(days), np.nan)
+        od = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[ns]")
+        av = od.copy()
+        value[has] = obs["value"].values[pos[has]]
+        od[has] = obs["obs_date"].values[pos[has]]
+        av[has] = obs["available_at"].values[pos[has]]
+        return pd.DataFrame({"value": value, "obs_date": od, "available_at": av}, index=days)
+
+    def available_ids(self) -> list[str]:
+        """Manifest ids that have a file in one of the three places, in manifest order."""
+        return [sid for sid in MANIFEST if self.has(sid)]

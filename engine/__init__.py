@@ -1,0 +1,1 @@
+"""Runoff's engine: features, regime kernels, allocation, backtests, sweeps, reports, CLI."""

@@ -1,0 +1,238 @@
+"""Regime vocabulary and parameters: the spec types shared by strategies and the engine.
+
+Each regime is a string :class:`~enum.Enum` at the API and an integer code inside the
+kernels (``code`` = position in :data:`CODES`). Code 0 is always ``UNKNOWN``: not enough
+history yet (warm-up) or no data.
+
+Parameters are frozen dataclasses; every field is sweepable. Invalid values raise
+:class:`~data.errors.ParameterError` naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from enum import Enum
+
+from data.errors import ParameterError
+
+
+class BalanceSheet(str, Enum):
+    """Balance-sheet regime from the annualised growth of SOMA holdings (or total assets)."""
+
+    UNKNOWN = "UNKNOWN"
+    """Warm-up: fewer than ``window_weeks`` of history."""
+    EXPANSION = "EXPANSION"
+    """Growth at or above ``expand_enter`` (QE)."""
+    PLATEAU = "PLATEAU"
+    """Growth between the contraction and expansion bands (reinvestment only)."""
+    CONTRACTION = "CONTRACTION"
+    """Growth at or below ``contract_enter`` (QT runoff)."""
+
+    @property
+    def code(self) -> int:
+        return list(type(self)).index(self)
+
+
+class NetLiquidity(str, Enum):
+    """Net-liquidity trend: change of WALCL - TGA - reverse repos over a window, with a dead band."""
+
+    UNKNOWN = "UNKNOWN"
+    """Warm-up or missing components."""
+    UP = "UP"
+    """Change above ``+band_bn``."""
+    FLAT = "FLAT"
+    """Change within the dead band."""
+    DOWN = "DOWN"
+    """Change below ``-band_bn``."""
+
+    @property
+    def code(self) -> int:
+        return list(type(self)).index(self)
+
+
+class Phase(str, Enum):
+    """Policy and yield phase, from the target range, the 10y yield and the real-time Sahm rule."""
+
+    UNKNOWN = "UNKNOWN"
+    """No policy rate known yet."""
+    NEUTRAL = "NEUTRAL"
+    """No hike within ``hike_memory_days`` and no cut within ``cut_memory_days``."""
+    HIKING = "HIKING"
+    """A hike within the last ``hike_memory_days`` trading days."""
+    HOLD = "HOLD"
+    """Hikes are over, the rate is held at its peak, no cut yet."""
+    FIRST_HALF = "FIRST_HALF"
+    """Still holding, and the 10y has fallen ``y10_drop`` from its cycle high or sits below the range."""
+    CUTTING = "CUTTING"
+    """Cuts have started ("second half"), not recession-driven so far."""
+    CUTTING_RECESSION = "CUTTING_RECESSION"
+    """Cutting, and recession-driven: Sahm rule fired, an inter-meeting cut, or cuts piling up fast."""
+
+    @property
+    def code(self) -> int:
+        return list(type(self)).index(self)
+
+
+REGIME_ENUMS: dict[str, type[Enum]] = {
+    "balance_sheet": BalanceSheet,
+    "net_liquidity": NetLiquidity,
+    "phase": Phase,
+}
+"""Regime name (as used in strategy files and frames) -> its enum."""
+
+MEASURES = ("soma", "walcl")
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "total_assets_bn",
+    "soma_bn",
+    "bs_growth",
+    "bs_pace_bn_month",
+    "net_liquidity_bn",
+    "net_liquidity_change_bn",
+    "bs_to_gdp",
+    "reserves_bn",
+    "on_rrp_bn",
+    "btfp_bn",
+    "y10",
+    "y2",
+    "policy_upper",
+    "policy_lower",
+    "dff",
+    "y10_cycle_high",
+    "y10_drawdown",
+    "y10_minus_upper",
+    "y10_minus_lower",
+    "y10_minus_y2",
+    "sahm",
+    "tbill",
+    "vix",
+)
+"""Daily point-in-time features the engine computes; overlays may name any of them."""
+
+
+def _check(cond: bool, obj: object, name: str, msg: str) -> None:
+    if not cond:
+        raise ParameterError(
+            f"{type(obj).__name__}.{name} = {getattr(obj, name)!r}: {msg}"
+        )
+
+
+def _check_types(obj: object) -> None:
+    for f in fields(obj):  # type: ignore[arg-type]
+        v = getattr(obj, f.name)
+        want = f.type if isinstance(f.type, str) else f.type.__name__
+        if want == "int" and (isinstance(v, bool) or not isinstance(v, int)):
+            raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected an integer")
+        if want == "float":
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected a finite number")
+            object.__setattr__(obj, f.name, float(v))
+        if want == "bool" and not isinstance(v, bool):
+            raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected true or false")
+
+
+@dataclass(frozen=True)
+class BalanceSheetParams:
+    """Balance-sheet regime: EXPANSION / PLATEAU / CONTRACTION with hysteresis and dwell.
+
+    Growth is the annualised log growth of the measure over ``window_weeks`` weekly
+    observations: ``log(x_w / x_{w-window}) * 52 / window``.
+
+    Attributes
+    ----------
+    measure : ``soma`` (Treasuries + MBS held outright) or ``walcl`` (total assets).
+    window_weeks : growth window, in weekly observations (>= 1).
+    expand_enter : growth at or above which EXPANSION starts.
+    expand_exit : growth below which EXPANSION ends (<= ``expand_enter``).
+    contract_enter : growth at or below which CONTRACTION starts.
+    contract_exit : growth above which CONTRACTION ends (>= ``contract_enter``).
+    min_dwell_days : trading days a regime must last before it can change (>= 0).
+    """
+
+    measure: str = "soma"
+    window_weeks: int = 13
+    expand_enter: float = 0.05
+    expand_exit: float = 0.02
+    contract_enter: float = -0.04
+    contract_exit: float = -0.01
+    min_dwell_days: int = 20
+
+    def __post_init__(self) -> None:
+        _check_types(self)
+        _check(self.measure in MEASURES, self, "measure", f"unknown measure; expected one of {MEASURES}")
+        _check(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
+        _check(self.expand_exit <= self.expand_enter, self, "expand_exit",
+               f"the exit threshold must be <= expand_enter ({self.expand_enter})")
+        _check(self.contract_exit >= self.contract_enter, self, "contract_exit",
+               f"the exit threshold must be >= contract_enter ({self.contract_enter})")
+        _check(self.contract_enter < self.expand_enter, self, "contract_enter",
+               f"must be below expand_enter ({self.expand_enter})")
+        _check(self.contract_exit <= self.expand_exit, self, "contract_exit",
+               f"the contraction exit must not sit inside the expansion band (expand_exit = {self.expand_exit})")
+        _check(0 <= self.min_dwell_days <= 2520, self, "min_dwell_days", "expected 0 to 2520 trading days")
+
+
+@dataclass(frozen=True)
+class NetLiquidityParams:
+    """Net-liquidity trend: UP / FLAT / DOWN on the change over ``window_weeks`` in $bn.
+
+    Attributes
+    ----------
+    window_weeks : change window, in weekly (Wednesday) observations (>= 1).
+    band_bn : dead band in $bn; |change| <= band is FLAT (>= 0).
+    """
+
+    window_weeks: int = 13
+    band_bn: float = 150.0
+
+    def __post_init__(self) -> None:
+        _check_types(self)
+        _check(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
+        _check(self.band_bn >= 0, self, "band_bn", "the dead band must be >= 0")
+
+
+@dataclass(frozen=True)
+class PolicyParams:
+    """Policy and yield phase (daily).
+
+    Attributes
+    ----------
+    hike_memory_days : trading days after the last hike during which the phase stays HIKING.
+    cut_memory_days : trading days after the last cut during which the phase stays CUTTING.
+    y10_drop : fall of the 10y from its cycle high (percentage points) that makes FIRST_HALF.
+    below_range : also call FIRST_HALF when the 10y sits below the lower end of the range.
+    sahm_threshold : real-time Sahm rule level that tags cuts as recession-driven.
+    intermeeting_days : a cut this many calendar days or fewer after the previous change is
+        treated as inter-meeting (FOMC meetings are about six weeks apart).
+    fast_cut_bp : cumulative cuts (basis points) within ``fast_cut_days`` that count as piling up.
+    fast_cut_days : trading-day window for ``fast_cut_bp``.
+    """
+
+    hike_memory_days: int = 90
+    cut_memory_days: int = 252
+    y10_drop: float = 0.5
+    below_range: bool = True
+    sahm_threshold: float = 0.5
+    intermeeting_days: int = 21
+    fast_cut_bp: float = 150.0
+    fast_cut_days: int = 126
+
+    def __post_init__(self) -> None:
+        _check_types(self)
+        _check(1 <= self.hike_memory_days <= 2520, self, "hike_memory_days", "expected 1 to 2520 trading days")
+        _check(1 <= self.cut_memory_days <= 2520, self, "cut_memory_days", "expected 1 to 2520 trading days")
+        _check(self.y10_drop > 0, self, "y10_drop", "expected a positive fall in percentage points")
+        _check(self.sahm_threshold > 0, self, "sahm_threshold", "expected a positive level")
+        _check(0 <= self.intermeeting_days <= 60, self, "intermeeting_days", "expected 0 to 60 calendar days")
+        _check(self.fast_cut_bp > 0, self, "fast_cut_bp", "expected a positive number of basis points")
+        _check(1 <= self.fast_cut_days <= 2520, self, "fast_cut_days", "expected 1 to 2520 trading days")
+
+
+@dataclass(frozen=True)
+class RegimeParams:
+    """All regime parameters of one strategy."""
+
+    balance_sheet: BalanceSheetParams = BalanceSheetParams()
+    net_liquidity: NetLiquidityParams = NetLiquidityParams()
+    policy: PolicyParams = PolicyParams()
