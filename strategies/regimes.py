@@ -63,7 +63,9 @@ class Phase(str, Enum):
     HOLD = "HOLD"
     """Hikes are over, the rate is held at its peak, no cut yet."""
     FIRST_HALF = "FIRST_HALF"
-    """Still holding, and the 10y has fallen ``y10_drop`` from its cycle high or sits below the range."""
+    """Still holding, and the 10y has fallen ``y10_drop`` from its cycle high or sits below the range.
+
+    Once entered it lasts until the next cut or hike (a rebound of the 10y does not undo it)."""
     CUTTING = "CUTTING"
     """Cuts have started ("second half"), not recession-driven so far."""
     CUTTING_RECESSION = "CUTTING_RECESSION"
@@ -148,6 +150,14 @@ class BalanceSheetParams:
     contract_enter : growth at or below which CONTRACTION starts.
     contract_exit : growth above which CONTRACTION ends (>= ``contract_enter``).
     min_dwell_days : trading days a regime must last before it can change (>= 0).
+
+    Calibration of the defaults on the bundled data (SOMA = TREAST + WSHOMCB, 13 weeks):
+    QE3 reads +30 to +40%/yr, QT2 about -13%/yr, the 2015-16 reinvestment plateau about 0;
+    the regimes read EXPANSION 2012-11 to 2015-01, PLATEAU 2015-01 to 2018-04, CONTRACTION
+    2018-04 to 2019-10 and 2022-09 to 2026-01 (the hysteresis keeps QT2's slower 2025
+    runoff, about -4%/yr, in CONTRACTION). Operation Twist shows two short CONTRACTION
+    spells (2011-11 to 2012-02, 2012-08 to 2012-10): SOMA is at face value, and Twist
+    swapped short bonds for long ones bought above par.
     """
 
     measure: str = "soma"
@@ -207,13 +217,19 @@ class PolicyParams:
         treated as inter-meeting (FOMC meetings are about six weeks apart).
     fast_cut_bp : cumulative cuts (basis points) within ``fast_cut_days`` that count as piling up.
     fast_cut_days : trading-day window for ``fast_cut_bp``.
+
+    ``sahm_threshold`` defaults to 0.6, not the rule's textbook 0.5: the real-time Sahm rule
+    read 0.53 and 0.57 for July and August 2024 (public before the 2024-09-18 cut) with no
+    recession; at 0.5 the 2024 cuts would read CUTTING_RECESSION. 2001 (0.70), 2008 (0.73)
+    and 2020 cross 0.6, and their cutting episodes are also tagged by inter-meeting or fast
+    cuts.
     """
 
     hike_memory_days: int = 90
     cut_memory_days: int = 252
     y10_drop: float = 0.5
     below_range: bool = True
-    sahm_threshold: float = 0.5
+    sahm_threshold: float = 0.6
     intermeeting_days: int = 21
     fast_cut_bp: float = 150.0
     fast_cut_days: int = 126

@@ -1,0 +1,274 @@
+"""Sweep grids: the product of parameter values to run a strategy over (pure Python + NumPy).
+
+A grid comes from a strategy's ``[sweep]`` table and/or ``--grid KEY=V1,V2,...`` options.
+It is never enumerated up front: combination ``i`` of the full grid is the C-order (last key
+fastest) unravelling of ``i`` over the value lists, and a sampled grid stores only the
+chosen combinations. Keys are ordered as :meth:`Strategy.sweep_keys` lists them (regime
+parameters first), so neighbouring combinations share regime parameters.
+
+Everything is validated before any work starts: unknown or non-sweepable keys, empty
+ranges, values of the wrong type or range, combinations that would give an invalid strategy,
+and a grid larger than ``limit`` without sampling raise :class:`~data.errors.GridError`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from data.errors import GridError
+from strategies.spec import (
+    TABLE_SHAPE,
+    Strategy,
+    check_combinations,
+    sweep_values,
+    value_range,
+)
+
+DEFAULT_LIMIT = 10**7
+"""Largest grid run without sampling (and largest sample)."""
+_DENSE = 2 * 10**7
+"""Grids up to this size are sampled by ``Generator.choice`` over flat indices."""
+_INT = re.compile(r"[+-]?\d+\Z")
+
+
+def _literal(text: str) -> Any:
+    """A ``--grid`` value: ``true``/``false``, an integer, a float, or the text itself."""
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if _INT.match(text):
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def parse_grid_option(text: str) -> tuple[str, tuple]:
+    """Parse ``KEY=V1,V2,...`` or ``KEY=START:STOP:STEP`` (stop inclusive).
+
+    Values are typed from their spelling (``8`` an int, ``8.0`` or ``1e-3`` a float, ``true`` a
+    bool); :func:`expand_grid` checks them against the key's type, so ``window_weeks=8.5`` fails
+    there. Example: ``parse_grid_option("balance_sheet.window_weeks=8,13,26")`` ->
+    ``("balance_sheet.window_weeks", (8, 13, 26))``.
+    """
+    key, sep, rhs = text.partition("=")
+    key, rhs = key.strip(), rhs.strip()
+    if not sep or not key:
+        raise GridError(f"--grid {text!r}: expected KEY=V1,V2,... or KEY=START:STOP:STEP")
+    if not rhs:
+        raise GridError(f"--grid {key}: empty list of values; give at least one value")
+    if ":" in rhs:
+        parts = rhs.split(":")
+        if len(parts) != 3 or not all(p.strip() for p in parts):
+            raise GridError(f"--grid {key}={rhs}: expected a range START:STOP:STEP")
+        try:
+            return key, value_range(*(_literal(p.strip()) for p in parts))
+        except ValueError as e:
+            raise GridError(f"--grid {key}={rhs}: {e}") from None
+    items = [s.strip() for s in rhs.split(",")]
+    if not all(items):
+        raise GridError(f"--grid {key}={rhs}: an empty value between commas")
+    return key, tuple(_literal(s) for s in items)
+
+
+def parse_grid_options(texts: Iterable[str]) -> dict[str, tuple]:
+    """Several ``--grid`` options as one mapping; a key given twice is an error."""
+    out: dict[str, tuple] = {}
+    for text in texts:
+        key, values = parse_grid_option(text)
+        if key in out:
+            raise GridError(f"--grid {key}: given twice; list all its values in one option")
+        out[key] = values
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """Combinations of parameter values for one strategy.
+
+    Attributes
+    ----------
+    strategy : the base strategy; each combination is ``strategy.replace(**combination)``.
+    keys : dotted parameter keys, in :meth:`Strategy.sweep_keys` order.
+    values : per key, the tuple of its values (typed: int, float or bool).
+    picks : None for the full product, else an int64 array of shape (n_combinations, n_keys)
+        of indices into ``values``, sorted in grid order (a sample).
+    """
+
+    strategy: Strategy
+    keys: tuple[str, ...]
+    values: tuple[tuple, ...]
+    picks: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.picks is not None:
+            self.picks.setflags(write=False)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Number of values per key."""
+        return tuple(len(v) for v in self.values)
+
+    @property
+    def full_size(self) -> int:
+        """Number of combinations of the full product (a Python int: may exceed int64)."""
+        return math.prod(self.shape)
+
+    @property
+    def size(self) -> int:
+        """Number of combinations in this grid (the sample size for a sampled grid)."""
+        return self.full_size if self.picks is None else len(self.picks)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def sample(self, n: int, seed: int = 0, *, limit: int = DEFAULT_LIMIT) -> Grid:
+        """``n`` distinct combinations drawn uniformly at random, reproducibly from ``seed``,
+        without enumerating the grid (memory O(n) for large grids); returned in grid order."""
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= limit:
+            raise GridError(f"sample size {n!r}: expected an integer from 1 to {limit:,}")
+        if n > self.size:
+            raise GridError(f"sample size {n:,}: the grid has only {self.size:,} combinations; "
+                            "run it whole or sample fewer")
+        rng = np.random.default_rng(seed)
+        if self.picks is not None:
+            rows = np.sort(rng.choice(len(self.picks), size=n, replace=False))
+            return Grid(self.strategy, self.keys, self.values, self.picks[rows])
+        if self.full_size <= _DENSE:
+            flat = np.sort(rng.choice(self.full_size, size=n, replace=False))
+            return Grid(self.strategy, self.keys, self.values, self._unravel(flat))
+        # Huge grid: draw per-key indices, keep the first n distinct rows (n / size < 1/2).
+        got = np.empty((0, len(self.keys)), dtype=np.int64)
+        while len(got) < n:
+            m = max(2 * (n - len(got)), 64)
+            draw = np.column_stack([rng.integers(0, k, size=m) for k in self.shape])
+            rows = np.concatenate([got, draw.astype(np.int64)])
+            _, first = np.unique(rows, axis=0, return_index=True)
+            got = rows[np.sort(first)][:n]
+        order = np.lexsort(got.T[::-1])
+        return Grid(self.strategy, self.keys, self.values, got[order])
+
+    def indices(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Value indices of combinations ``start:stop``: int64 array of shape (n, n_keys)."""
+        stop = self.size if stop is None else min(stop, self.size)
+        if not 0 <= start <= stop:
+            raise GridError(f"combinations {start}:{stop}: outside the grid of {self.size:,}")
+        if self.picks is not None:
+            return self.picks[start:stop]
+        if self.full_size > np.iinfo(np.int64).max:
+            raise GridError(f"a grid of {self.full_size:,} combinations cannot be enumerated; "
+                            "sample it")
+        return self._unravel(np.arange(start, stop, dtype=np.int64))
+
+    def _unravel(self, flat: np.ndarray) -> np.ndarray:
+        if not self.keys:
+            return np.zeros((len(flat), 0), dtype=np.int64)
+        return np.column_stack(np.unravel_index(flat, self.shape)).astype(np.int64)
+
+    def columns(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """Parameter values of combinations ``start:stop``: key -> array of shape (n,)
+        (int64 for integer keys, float64 for numbers, bool for flags)."""
+        return self._columns(self.indices(start, stop))
+
+    def _columns(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        pairs = enumerate(zip(self.keys, self.values, strict=True))
+        return {k: _array(v)[idx[:, j]] for j, (k, v) in pairs}
+
+    def combination(self, i: int) -> dict[str, Any]:
+        """Combination ``i`` as dotted key -> plain Python value."""
+        if not 0 <= i < self.size:
+            raise GridError(f"combination {i}: outside the grid of {self.size:,}")
+        row = self.indices(i, i + 1)[0]
+        pairs = enumerate(zip(self.keys, self.values, strict=True))
+        return {k: v[row[j]] for j, (k, v) in pairs}
+
+    def strategy_at(self, i: int) -> Strategy:
+        """The strategy of combination ``i`` (``strategy.replace(**combination(i))``)."""
+        return self.strategy.replace(**self.combination(i))
+
+    def rule_weights(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Weight of each rule, then the default, per combination: float64 array of shape
+        (n, n_rules + 1). With :meth:`Strategy.rule_index` it gives the table of combination k:
+        ``rule_weights[k][strategy.rule_index()]`` (then clip to the bounds)."""
+        s = self.strategy
+        idx = self.indices(start, stop)
+        cols = self._columns(idx)
+        out = np.empty((len(idx), len(s.rules) + 1), dtype=np.float64)
+        for j, rule in enumerate(s.rules):
+            out[:, j] = cols.get(f"weights.{rule.name}", rule.weight) if rule.name else rule.weight
+        out[:, -1] = cols.get("default_weight", s.default_weight)
+        return out
+
+    def tables(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Allocation table per combination: float64 array of shape (n, 4, 4, 7), equal to
+        ``strategy_at(k).table()`` for each combination k."""
+        s = self.strategy
+        cols = self.columns(start, stop)
+        out = self.rule_weights(start, stop)[:, s.rule_index()]
+        lo = np.asarray(cols.get("min_weight", s.min_weight), dtype=np.float64)
+        hi = np.asarray(cols.get("max_weight", s.max_weight), dtype=np.float64)
+        extra = (slice(None),) + (None,) * len(TABLE_SHAPE)
+        return np.clip(out, lo[extra] if lo.ndim else lo, hi[extra] if hi.ndim else hi)
+
+
+def _array(values: tuple) -> np.ndarray:
+    first = values[0]
+    if isinstance(first, bool):
+        return np.asarray(values, dtype=np.bool_)
+    dtype = np.int64 if isinstance(first, int) else np.float64
+    return np.asarray(values, dtype=dtype)
+
+
+def expand_grid(
+    strategy: Strategy,
+    overrides: Mapping[str, Sequence] | None = None,
+    *,
+    include_sweep: bool = True,
+    sample: int | None = None,
+    seed: int = 0,
+    limit: int = DEFAULT_LIMIT,
+) -> Grid:
+    """The grid of a strategy's ``[sweep]`` table, with ``overrides`` (e.g. from
+    :func:`parse_grid_options`) replacing or adding keys.
+
+    Parameters
+    ----------
+    strategy : the base strategy.
+    overrides : dotted key -> values; a key here replaces the same key of ``[sweep]``.
+    include_sweep : False to ignore the strategy's ``[sweep]`` table (only ``overrides``).
+    sample : draw this many distinct combinations at random (see :meth:`Grid.sample`).
+    seed : seed of the sample.
+    limit : largest grid allowed without ``sample``.
+
+    Raises GridError for unknown or non-sweepable keys, empty value lists, values of the wrong
+    type or range, combinations that make an invalid strategy, or a grid above ``limit``.
+    With no keys at all the grid has one combination: the strategy itself.
+    """
+    table = dict(strategy.sweep) if include_sweep else {}
+    types = strategy.key_types()
+    for key, values in (overrides or {}).items():
+        try:
+            table[key] = sweep_values(types, key, values)
+        except ValueError as e:
+            raise GridError(f"--grid {key}: {e}") from None
+    try:
+        check_combinations(strategy, table)
+    except ValueError as e:
+        raise GridError(f"grid of {strategy.name!r}: {e}") from None
+    keys = tuple(k for k in strategy.sweep_keys() if k in table)
+    grid = Grid(strategy, keys, tuple(table[k] for k in keys))
+    if sample is not None:
+        return grid.sample(sample, seed, limit=limit)
+    if grid.full_size > limit:
+        raise GridError(
+            f"the grid of {strategy.name!r} has {grid.full_size:,} combinations, more than the "
+            f"limit of {limit:,}; sample it (e.g. --sample 100000) or narrow the ranges"
+        )
+    return grid

@@ -1,0 +1,280 @@
+"""Strategy files: TOML text <-> :class:`~strategies.spec.Strategy`, and the built-in strategies.
+
+The layout (see ``strategies/builtin/*.toml``)::
+
+    name = "qt_aware"
+    description = "..."
+    [regimes.balance_sheet]      # fields of BalanceSheetParams (also net_liquidity, policy)
+    [allocation]                 # default, min_weight, max_weight, [[allocation.rules]]
+    [[overlays]]                 # feature, slope, center
+    [rebalance]                  # frequency, band
+    [execution]                  # lag
+    [costs]                      # fees, slippage
+    [cash]                       # rate
+    [sweep]                      # "dotted.key" = [values] | {start, stop, step} | {values = [...]}
+
+Every problem raises :class:`~data.errors.StrategyError` with one line naming the file and
+the key (or the line, for TOML syntax errors).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from data.errors import ParameterError, StrategyError
+from strategies.regimes import RegimeParams
+from strategies.spec import (
+    PARAM_GROUPS,
+    REGIMES,
+    Costs,
+    Overlay,
+    Rebalance,
+    Rule,
+    Strategy,
+    check_combinations,
+    did_you_mean,
+    param_key,
+    value_range,
+    where,
+)
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
+"""Folder of the built-in strategy files (``<name>.toml``)."""
+
+_TOP = ("name", "description", "regimes", "allocation", "overlays", "rebalance", "execution",
+        "costs", "cash", "sweep")
+_RANGE = frozenset({"start", "stop", "step", "values"})
+
+
+def builtin_names() -> tuple[str, ...]:
+    """Names of the built-in strategies, sorted."""
+    return tuple(sorted(p.stem for p in BUILTIN_DIR.glob("*.toml")))
+
+
+def load_strategy(name_or_path: str | os.PathLike[str]) -> Strategy:
+    """A built-in strategy by name (e.g. ``"qt_aware"`` or ``"builtin:qt_aware"``) or a
+    strategy TOML file by path.
+
+    Raises StrategyError for an unknown name (listing the built-ins), a missing or unreadable
+    file, TOML syntax errors (with the line) and invalid contents (with the key).
+    """
+    text = os.fspath(name_or_path)
+    names = builtin_names()
+    if text.startswith("builtin:"):  # a Strategy.source
+        text = text.removeprefix("builtin:")
+    path_like = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or "/" in text \
+        or os.sep in text
+    if not path_like and text in names:
+        return read_strategy(BUILTIN_DIR / f"{text}.toml", source=f"builtin:{text}")
+    if path_like or Path(text).is_file():
+        return read_strategy(Path(text))
+    raise StrategyError(
+        f"unknown strategy {text!r}{did_you_mean(text, names)}; built-ins: {', '.join(names)} "
+        "(or give the path to a .toml file)"
+    )
+
+
+def read_strategy(path: str | os.PathLike[str], source: str | None = None) -> Strategy:
+    """Parse the strategy file at ``path``; ``source`` (default: the path) labels errors."""
+    source = os.fspath(path) if source is None else source
+    label = where(source)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StrategyError(f"{label}: no such strategy file; check the path") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise StrategyError(f"{label}: cannot read the strategy file: {e}") from None
+    try:
+        mapping = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise StrategyError(f"{label}: invalid TOML: {e}") from None
+    return parse_strategy(mapping, source)
+
+
+def parse_strategy(mapping: Mapping[str, Any], source: str = "") -> Strategy:
+    """Build and validate a Strategy from a mapping in the TOML layout (e.g. ``tomllib`` output).
+
+    ``source`` is the file path or ``"builtin:<name>"``; it names the file in error messages and
+    supplies the name when the mapping has none. Every combination of the ``[sweep]`` table is
+    checked too, so a file that loads can be swept.
+    """
+    default_name = Path(source.removeprefix("builtin:")).stem if source else ""
+    w = where(source, str(mapping.get("name", default_name)))
+    _keys(w, mapping, _TOP, "")
+    name = mapping.get("name", default_name)
+    if not name:
+        raise StrategyError(f"{w}: name: missing; add name = \"...\" at the top of the file")
+
+    regimes = _table(w, mapping, "regimes")
+    _keys(w, regimes, PARAM_GROUPS, "regimes.")
+    groups = {}
+    for group, cls in PARAM_GROUPS.items():
+        values = _table(w, regimes, group, "regimes.")
+        _keys(w, values, [f.name for f in dataclasses.fields(cls)], f"regimes.{group}.")
+        try:
+            groups[group] = cls(**values)
+        except ParameterError as e:
+            raise StrategyError(f"{w}: {param_key(group, e)}") from None
+
+    alloc = _table(w, mapping, "allocation")
+    _keys(w, alloc, ("default", "min_weight", "max_weight", "rules"), "allocation.")
+    rules = []
+    for i, rule in enumerate(_tables(w, alloc, "rules", "allocation.")):
+        key = f"allocation.rules[{i}]"
+        _keys(w, rule, ("name", "weight", *REGIMES), f"{key}.")
+        _require(w, rule, "weight", key, "every rule needs a weight")
+        rules.append(Rule(**rule))
+    overlays = []
+    for i, ov in enumerate(_tables(w, mapping, "overlays", "")):
+        key = f"overlays[{i}]"
+        _keys(w, ov, ("feature", "slope", "center"), f"{key}.")
+        _require(w, ov, "feature", key, "name one of the features")
+        _require(w, ov, "slope", key, "give the weight change per unit of the feature")
+        overlays.append(Overlay(**ov))
+
+    sections = {}
+    for section, allowed in (("rebalance", ("frequency", "band")), ("execution", ("lag",)),
+                             ("costs", ("fees", "slippage")), ("cash", ("rate",))):
+        sections[section] = _table(w, mapping, section)
+        _keys(w, sections[section], allowed, f"{section}.")
+    sweep = _sweep(w, _table(w, mapping, "sweep"))
+
+    kwargs: dict[str, Any] = {
+        "default_weight": alloc.get("default", 1.0),
+        "min_weight": alloc.get("min_weight", 0.0),
+        "max_weight": alloc.get("max_weight", 1.0),
+        "execution_lag": sections["execution"].get("lag", 1),
+        "cash_rate": sections["cash"].get("rate", "DTB3"),
+    }
+    strategy = Strategy(
+        name=name,
+        description=mapping.get("description", ""),
+        regimes=RegimeParams(**groups),
+        rules=tuple(rules),
+        overlays=tuple(overlays),
+        rebalance=Rebalance(**sections["rebalance"]),
+        costs=Costs(**sections["costs"]),
+        sweep=sweep,
+        source=source,
+        **kwargs,
+    )
+    try:
+        check_combinations(strategy, strategy.sweep)
+    except ValueError as e:
+        raise StrategyError(f"{w}: sweep: {e}") from None
+    return strategy
+
+
+def to_dict(s: Strategy) -> dict[str, Any]:
+    """The strategy in the TOML layout; :func:`parse_strategy` of it gives back an equal strategy.
+
+    All regime parameters are written, defaults included, so the file means the same thing if
+    the defaults change later.
+    """
+    out: dict[str, Any] = {"name": s.name}
+    if s.description:
+        out["description"] = s.description
+    out["regimes"] = {g: dataclasses.asdict(getattr(s.regimes, g)) for g in PARAM_GROUPS}
+    rules = []
+    for r in s.rules:
+        row: dict[str, Any] = {"name": r.name} if r.name else {}
+        row.update(r.conditions())
+        row["weight"] = r.weight
+        rules.append(row)
+    out["allocation"] = {"default": s.default_weight, "min_weight": s.min_weight,
+                         "max_weight": s.max_weight, "rules": rules}
+    if s.overlays:
+        out["overlays"] = [dataclasses.asdict(o) for o in s.overlays]
+    out["rebalance"] = dataclasses.asdict(s.rebalance)
+    out["execution"] = {"lag": s.execution_lag}
+    out["costs"] = dataclasses.asdict(s.costs)
+    out["cash"] = {"rate": s.cash_rate}
+    if s.sweep:
+        out["sweep"] = {k: list(v) for k, v in s.sweep.items()}
+    return out
+
+
+def to_toml(s: Strategy) -> str:
+    """The strategy as TOML text (:func:`read_strategy` of it gives back an equal strategy)."""
+    return tomli_w.dumps(to_dict(s), multiline_strings=True)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _keys(w: str, table: Mapping[str, Any], allowed: Any, prefix: str) -> None:
+    """Reject keys of ``table`` not in ``allowed``, suggesting the closest known key."""
+    allowed = list(allowed)
+    for key in table:
+        if key not in allowed:
+            raise StrategyError(f"{w}: {prefix}{key}: unknown key{did_you_mean(key, allowed)}; "
+                                f"known keys here: {', '.join(allowed)}")
+
+
+def _table(w: str, parent: Mapping[str, Any], key: str, prefix: str = "") -> dict[str, Any]:
+    value = parent.get(key, {})
+    if not isinstance(value, Mapping):
+        raise StrategyError(f"{w}: {prefix}{key} = {value!r}: expected a table [{prefix}{key}]")
+    return dict(value)
+
+
+def _tables(w: str, parent: Mapping[str, Any], key: str, prefix: str) -> list[dict[str, Any]]:
+    value = parent.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise StrategyError(f"{w}: {prefix}{key} = {value!r}: expected an array of tables "
+                            f"[[{prefix}{key}]]")
+    return [dict(v) for v in value]
+
+
+def _require(w: str, table: Mapping[str, Any], key: str, where_: str, how: str) -> None:
+    if key not in table:
+        raise StrategyError(f"{w}: {where_}.{key}: missing; {how}")
+
+
+def _sweep(w: str, table: Mapping[str, Any]) -> dict[str, tuple]:
+    """Flatten ``[sweep]`` to dotted key -> values; expand ``{start, stop, step}`` ranges.
+
+    Quoted (``"balance_sheet.window_weeks" = ...``) and bare dotted keys
+    (``balance_sheet.window_weeks = ...``, which TOML nests as tables) both work.
+    """
+    out: dict[str, tuple] = {}
+
+    def walk(prefix: str, node: Mapping[str, Any]) -> None:
+        for k, v in node.items():
+            key = f"{prefix}{k}"
+            if isinstance(v, Mapping) and v and not set(v) <= _RANGE:
+                walk(f"{key}.", v)
+                continue
+            if key in out:
+                raise StrategyError(f'{w}: sweep."{key}": given twice')
+            out[key] = _sweep_values(w, key, v)
+
+    walk("", table)
+    return out
+
+
+def _sweep_values(w: str, key: str, v: Any) -> tuple:
+    label = f'{w}: sweep."{key}"'
+    if isinstance(v, list):
+        if not v:
+            raise StrategyError(f"{label}: empty list of values; give at least one value")
+        return tuple(v)
+    if not isinstance(v, Mapping):
+        raise StrategyError(f"{label} = {v!r}: expected a list of values, "
+                            "{start, stop, step} or {values = [...]}")
+    if set(v) == {"values"}:
+        return _sweep_values(w, key, v["values"])
+    if set(v) != {"start", "stop", "step"}:
+        raise StrategyError(f"{label} = {v!r}: expected {{start, stop, step}} (stop inclusive) "
+                            "or {values = [...]}")
+    try:
+        return value_range(v["start"], v["stop"], v["step"])
+    except ValueError as e:
+        raise StrategyError(f"{label}: {e}") from None
