@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from enum import Enum
+from enum import Enum, StrEnum
 
 from data.errors import ParameterError
 
 
-class BalanceSheet(str, Enum):
+class BalanceSheet(StrEnum):
     """Balance-sheet regime from the annualised growth of SOMA holdings (or total assets)."""
 
     UNKNOWN = "UNKNOWN"
@@ -34,7 +34,7 @@ class BalanceSheet(str, Enum):
         return list(type(self)).index(self)
 
 
-class NetLiquidity(str, Enum):
+class NetLiquidity(StrEnum):
     """Net-liquidity trend: change of WALCL - TGA - reverse repos over a window, with a dead band."""
 
     UNKNOWN = "UNKNOWN"
@@ -51,7 +51,7 @@ class NetLiquidity(str, Enum):
         return list(type(self)).index(self)
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """Policy and yield phase, from the target range, the 10y yield and the real-time Sahm rule."""
 
     UNKNOWN = "UNKNOWN"

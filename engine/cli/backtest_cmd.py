@@ -1,0 +1,139 @@
+"""``runoff backtest``: backtest a strategy against buy-and-hold of the S&P 500 and report.
+
+Example::
+
+    runoff backtest qt_aware --report            # writes runoff-report-qt_aware.html
+    runoff backtest my_rules.toml --start 2010-01-01 --report out.html --png out.png
+    runoff backtest buy_and_hold --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+DEFAULT_REPORT = "runoff-report-{name}.html"
+"""Report path when ``--report`` is given without a path (in the current directory)."""
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "backtest",
+        help="backtest a strategy (built-in name or TOML file) against buy-and-hold",
+        description=(
+            "Backtest STRATEGY with vectorbt (S&P 500 price index + a cash asset accruing the "
+            "3-month T-bill) against buy-and-hold of the same index over the same window. "
+            "Prints strategy vs benchmark, returns by regime and the event table. The start "
+            "moves to the first day every input of the strategy is known. "
+            "Example: runoff backtest qt_aware --report"
+        ),
+    )
+    p.add_argument(
+        "strategy",
+        metavar="STRATEGY",
+        help="built-in name (buy_and_hold, qt_aware, ...) or path to a TOML file",
+    )
+    p.add_argument(
+        "--start", metavar="YYYY-MM-DD", help="first day (moved later if an input is not known yet)"
+    )
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day (default: the last close)")
+    p.add_argument(
+        "--report",
+        metavar="PATH",
+        nargs="?",
+        const="",
+        help="write the HTML report (self-contained, offline); without PATH: "
+        + DEFAULT_REPORT.format(name="<strategy>")
+        + " in the current directory",
+    )
+    p.add_argument(
+        "--png",
+        metavar="PATH",
+        help="also write the main chart as a PNG (kaleido and Chrome/Chromium needed)",
+    )
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=run)
+
+
+def _result_json(result: Any, report: str | None, png: str | None) -> dict[str, Any]:
+    from engine.signals import records
+    from engine.tables import metrics_dict
+
+    s = result.strategy
+    return {
+        "strategy": s.name,
+        "source": s.source,
+        "start_note": result.start_note,
+        "index": "S&P 500 price index (GSPC closes), dividends excluded",
+        "window": {
+            "start": result.window_start.date().isoformat(),
+            "end": result.value.index[-1].date().isoformat(),
+        },
+        "metrics": {
+            "strategy": metrics_dict(result.metrics),
+            "benchmark": metrics_dict(result.benchmark_metrics),
+        },
+        "total_return_note": result.total_return_note,
+        "replaced_note": result.replaced_note,
+        "by_regime": records(result.by_regime),
+        "events": records(result.events),
+        "report": report,
+        "png": png,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the backtest, print the tables, write the report / PNG when asked."""
+    from data.store import Store
+    from engine.backtest import PRICE_INDEX_NOTE, run_backtest
+    from engine.tables import comparison_table, event_text_table, regime_table, to_text
+
+    store = Store(data_dir=args.data_dir)
+    result = run_backtest(args.strategy, args.start, args.end, store=store)
+    s = result.strategy
+    report = None
+    if args.report is not None:
+        from engine.report import write_report
+
+        report = str(write_report(result, args.report or DEFAULT_REPORT.format(name=s.name)))
+    png = None
+    if args.png:
+        from engine.report import write_png
+
+        png = str(write_png(result, args.png))
+    if args.json:
+        json.dump(_result_json(result, report, png), sys.stdout, indent=1, allow_nan=False)
+        sys.stdout.write("\n")
+        return 0
+    m = result.metrics
+    lines = [
+        f"Strategy {s.name} ({s.source})",
+        result.start_note,
+        f"Window {m.start.date()} to {m.end.date()}: {m.years:.1f} years, {m.n_returns} daily "
+        "returns, from the close of the first execution day",
+        f"Index: {PRICE_INDEX_NOTE}; cash: {s.cash_rate} accrual (ACT/360)",
+        f"Costs on the index leg: fees {s.costs.fees:.4%}, slippage {s.costs.slippage:.4%}; "
+        f"rebalance {s.rebalance.frequency}, band {s.rebalance.band:g}, lag {s.execution_lag}",
+        "",
+        to_text(comparison_table(result)),
+    ]
+    if result.replaced_note:
+        lines += ["", f"note: {result.replaced_note}"]
+    if result.total_return_note:
+        lines += ["", result.total_return_note]
+    lines += [
+        "",
+        "Returns by regime (return of day t attributed to the regime at t-1)",
+        to_text(regime_table(result.by_regime)),
+        "",
+        "Events: returns 3/6/12 months after (from the close before the date)",
+        to_text(event_text_table(result.events)),
+    ]
+    if report:
+        lines += ["", f"Report: {report}"]
+    if png:
+        lines += [f"PNG: {png}"]
+    print("\n".join(lines))
+    return 0

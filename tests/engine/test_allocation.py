@@ -1,0 +1,263 @@
+"""Allocation: target weights, decision days and the order plan (kernel == reference == oracle)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from data.errors import ParameterError
+from engine.allocation import decision_mask, plan_orders
+from engine.allocation_nb import (
+    STATUS_EXECUTED,
+    STATUS_NONE,
+    STATUS_PENDING,
+    STATUS_REPLACED,
+    plan_orders_nb,
+    plan_orders_ref,
+    target_weights_nb,
+    target_weights_ref,
+)
+
+# ---------------------------------------------------------------- target weights
+
+
+def _codes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (rng.integers(0, 4, n), rng.integers(0, 4, n), rng.integers(0, 7, n))
+
+
+def _weights_oracle(table, bs, nl, ph, x, slopes, centers, lo, hi):
+    """NumPy fancy indexing + a matrix product: a different route to the same rule."""
+    w = table[bs, nl, ph] + (x - centers) @ slopes
+    return np.where(np.isnan(w), np.nan, np.clip(w, lo, hi))
+
+
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_target_weights_kernel_reference_oracle(k: int) -> None:
+    rng = np.random.default_rng(7 + k)
+    n = 500
+    table = rng.uniform(0, 1, (4, 4, 7))
+    bs, nl, ph = _codes(rng, n)
+    x = rng.normal(0, 2, (n, k))
+    x[rng.uniform(size=(n, k)) < 0.05] = np.nan
+    slopes, centers = rng.normal(0, 0.3, k), rng.normal(0, 1, k)
+    args = (table, bs, nl, ph, x, slopes, centers, 0.1, 0.9)
+    ref = target_weights_ref(*args)
+    np.testing.assert_array_equal(target_weights_nb(*args), ref)
+    np.testing.assert_allclose(ref, _weights_oracle(*args), rtol=0, atol=1e-12)
+    if k:
+        assert np.isnan(ref).any()  # a NaN overlay feature leaves the weight undefined
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lo=st.floats(0, 1),
+    width=st.floats(0, 1),
+    x=st.lists(st.floats(-1e12, 1e12, allow_nan=False), min_size=1, max_size=30),
+    slope=st.floats(-1e6, 1e6, allow_nan=False),
+)
+def test_target_weights_stay_within_bounds_for_extreme_inputs(lo, width, x, slope) -> None:
+    hi = min(1.0, lo + width)
+    n = len(x)
+    table = np.linspace(-5, 5, 4 * 4 * 7).reshape(4, 4, 7)
+    rng = np.random.default_rng(n)
+    bs, nl, ph = _codes(rng, n)
+    w = target_weights_nb(
+        table, bs, nl, ph, np.array(x).reshape(n, 1), np.array([slope]), np.array([0.0]), lo, hi
+    )
+    assert np.all((w >= lo) & (w <= hi))
+
+
+# ---------------------------------------------------------------- decision days
+
+
+def test_decision_days_week_and_month_ends() -> None:
+    days = pd.DatetimeIndex(
+        [
+            "2024-03-26",
+            "2024-03-27",
+            "2024-03-28",  # Good Friday 03-29 closed
+            "2024-04-01",
+            "2024-04-02",
+            "2024-04-05",
+            "2024-04-08",
+        ]
+    )
+    w = decision_mask(days, "W")
+    m = decision_mask(days, "M")
+    # Thursday 03-28 is the last trading day of its week and of March.
+    assert list(days[w]) == [pd.Timestamp("2024-03-28"), pd.Timestamp("2024-04-05")]
+    assert list(days[m]) == [pd.Timestamp("2024-03-28")]
+    # The last data day (Monday 04-08) is not a week or month end: the next business day is
+    # Tuesday of the same week, so the data ending there does not make a decision.
+    assert decision_mask(days, "D").all()
+
+
+def test_decision_days_last_day_at_a_real_month_end() -> None:
+    days = pd.DatetimeIndex(["2024-05-30", "2024-05-31"])
+    assert decision_mask(days, "M").tolist() == [False, True]
+    assert decision_mask(days, "W").tolist() == [False, True]
+
+
+def test_decision_days_unknown_frequency() -> None:
+    with pytest.raises(ParameterError, match="frequency 'Q'"):
+        decision_mask(pd.DatetimeIndex(["2024-01-02"]), "Q")
+
+
+# ---------------------------------------------------------------- order plan
+
+
+def _scenario(rng: np.random.Generator, n: int, p_decision: float = 1.0, p_nan: float = 0.0):
+    w = np.round(rng.uniform(0, 1, n) * 4) / 4  # a few distinct levels, like a table
+    w[rng.uniform(size=n) < p_nan] = np.nan
+    dec = rng.uniform(size=n) < p_decision
+    re = rng.normal(0.0003, 0.012, n)
+    rc = np.abs(rng.normal(0.0001, 0.00005, n))
+    re[0] = rc[0] = 0.0
+    return w, dec, re, rc
+
+
+def plan_oracle(target, is_decision, re, rc, band, lag):
+    """Independent oracle: the drifted weight in closed form from cumulative growth since the
+    last execution, orders kept in a dict {execution day: (weight, decision day)}."""
+    n = len(target)
+    order_weight = [np.nan] * n
+    drift = [np.nan] * n
+    status = {}
+    pending: dict[int, tuple[float, int]] = {}
+    last_w, last_t = None, None
+    growth_e = np.cumprod(1 + np.asarray(re))
+    growth_c = np.cumprod(1 + np.asarray(rc))
+    for t in range(n):
+        if t in pending:
+            w, src = pending.pop(t)
+            order_weight[t] = w
+            status[src] = "executed"
+            last_w, last_t = w, t
+        if last_w is not None:
+            ge = growth_e[t] / growth_e[last_t]
+            gc = growth_c[t] / growth_c[last_t]
+            d = last_w * ge / (last_w * ge + (1 - last_w) * gc)
+        else:
+            d = np.nan
+        if is_decision[t] and not np.isnan(target[t]):
+            if last_w is None or abs(target[t] - d) > band:
+                for src in [s for _, s in pending.values()]:
+                    status[src] = "replaced"
+                pending = {t + lag: (target[t], t)}
+        drift[t] = d
+    for _, src in pending.values():
+        status[src] = "pending"
+    codes = {"executed": STATUS_EXECUTED, "replaced": STATUS_REPLACED, "pending": STATUS_PENDING}
+    st_arr = np.full(n, STATUS_NONE, dtype=np.int8)
+    for k, v in status.items():
+        st_arr[k] = codes[v]
+    return np.array(order_weight), np.array(drift), st_arr
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize(
+    "band,lag,p_dec,p_nan",
+    [
+        (0.0, 1, 1.0, 0.0),
+        (0.05, 1, 1.0, 0.0),
+        (0.1, 2, 0.3, 0.1),
+        (0.02, 3, 0.6, 0.2),
+    ],
+)
+def test_plan_kernel_reference_oracle(seed, band, lag, p_dec, p_nan) -> None:
+    rng = np.random.default_rng(seed)
+    args = (*_scenario(rng, 300, p_dec, p_nan), band, lag)
+    ow_r, d_r, s_r = plan_orders_ref(*args)
+    ow_n, d_n, s_n = plan_orders_nb(*args)
+    np.testing.assert_array_equal(ow_n, ow_r)
+    np.testing.assert_array_equal(d_n, d_r)
+    np.testing.assert_array_equal(s_n, s_r)
+    ow_o, d_o, s_o = plan_oracle(*args)
+    np.testing.assert_array_equal(np.isnan(ow_o), np.isnan(ow_r))
+    np.testing.assert_allclose(ow_r, ow_o, rtol=0, atol=0)
+    np.testing.assert_allclose(d_r, d_o, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(s_r, s_o)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_plan_tiny_inputs(n: int) -> None:
+    w = np.full(n, 0.5)
+    ow, drift, status = plan_orders_nb(w, np.ones(n, bool), np.zeros(n), np.zeros(n), 0.0, 1)
+    assert len(ow) == len(drift) == len(status) == n
+    if n == 1:
+        assert status[0] == STATUS_PENDING and np.isnan(ow[0])
+    if n == 2:
+        assert ow[1] == 0.5 and status[0] == STATUS_EXECUTED and status[1] == STATUS_NONE
+
+
+def test_first_decision_always_orders_and_band_is_strict() -> None:
+    n = 6
+    w = np.array([1.0, 1.0, 0.9, 0.85, 0.85, 0.85])
+    ow, drift, status = plan_orders_nb(w, np.ones(n, bool), np.zeros(n), np.zeros(n), 0.1, 1)
+    # Day 0 orders (no trade yet); 0.9 is exactly the band away from 1.0: no order (strict);
+    # 0.85 is beyond it: order on day 3, executed on day 4.
+    assert status.tolist() == [STATUS_EXECUTED, 0, 0, STATUS_EXECUTED, 0, 0]
+    assert ow[1] == 1.0 and ow[4] == 0.85 and np.isnan(ow[[0, 2, 3, 5]]).all()
+
+
+def test_fully_invested_never_drifts() -> None:
+    rng = np.random.default_rng(3)
+    n = 200
+    re = rng.normal(0, 0.02, n)
+    rc = np.full(n, 0.0002)
+    ow, drift, status = plan_orders_nb(np.ones(n), np.ones(n, bool), re, rc, 0.0, 1)
+    assert (status == STATUS_EXECUTED).sum() == 1
+    assert np.all(drift[1:] == 1.0)
+
+
+def test_newer_order_replaces_pending_one() -> None:
+    n = 8
+    w = np.array([0.2, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8])
+    dec = np.zeros(n, bool)
+    dec[[0, 1, 5]] = True
+    ow, _, status = plan_orders_nb(w, dec, np.zeros(n), np.zeros(n), 0.0, 3)
+    # Day 0 orders 0.2 for day 3; day 1 (no trade yet) orders 0.8 for day 4 and replaces it;
+    # day 5 finds the weight at 0.8: no order.
+    assert status.tolist() == [STATUS_REPLACED, STATUS_EXECUTED, 0, 0, 0, 0, 0, 0]
+    assert ow[4] == 0.8 and np.isnan(np.delete(ow, 4)).all()
+
+
+def test_lag_longer_than_decision_spacing_keeps_replacing() -> None:
+    """The shared rule, literally: with daily decisions and lag 2, each decision before the
+    first execution replaces the pending order, so nothing ever executes."""
+    n = 10
+    ow, _, status = plan_orders_nb(
+        np.full(n, 0.6), np.ones(n, bool), np.zeros(n), np.zeros(n), 0.0, 2
+    )
+    assert np.isnan(ow).all()
+    assert (status[:-1] == STATUS_REPLACED).all() and status[-1] == STATUS_PENDING
+
+
+def test_plan_is_prefix_stable() -> None:
+    """No look-ahead: the plan on the first k days equals the full plan's first k days
+    (except the status of orders still pending at day k)."""
+    rng = np.random.default_rng(11)
+    args = _scenario(rng, 400, 0.5, 0.05)
+    full = plan_orders_nb(*args, 0.03, 2)
+    for k in (1, 17, 150, 399):
+        part = plan_orders_nb(*(a[:k] for a in args), 0.03, 2)
+        np.testing.assert_array_equal(part[0], full[0][:k])
+        np.testing.assert_array_equal(part[1], full[1][:k])
+        settled = part[2] != STATUS_PENDING
+        np.testing.assert_array_equal(part[2][settled], full[2][:k][settled])
+
+
+def test_plan_wrapper_validates_and_labels() -> None:
+    days = pd.bdate_range("2024-01-01", periods=5)
+    target = pd.Series([0.5, 0.5, 0.7, 0.7, 0.7], index=days)
+    z = np.zeros(5)
+    plan = plan_orders(target, np.ones(5, bool), z, z, 0.1, 1)
+    assert list(plan.columns) == ["target_weight", "decision", "order_weight", "drift", "status"]
+    assert plan["status"].tolist() == ["executed", "none", "executed", "none", "none"]
+    with pytest.raises(ParameterError, match="execution lag 0"):
+        plan_orders(target, np.ones(5, bool), z, z, 0.1, 0)
+    with pytest.raises(ParameterError, match="band"):
+        plan_orders(target, np.ones(5, bool), z, z, 1.0, 1)

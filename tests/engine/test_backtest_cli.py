@@ -1,0 +1,103 @@
+"""``runoff backtest`` and ``runoff signals`` through the CLI entry point."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bh_json() -> dict:
+    """One JSON run (buy_and_hold) shared by the tests that read it."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["backtest", "buy_and_hold", "--json"]) == 0
+    return json.loads(buf.getvalue())
+
+
+def test_help_is_fast_because_vectorbt_loads_lazily() -> None:
+    code = (
+        "import sys, engine.cli; engine.cli.build_parser(); "
+        "print(sorted(m for m in ('vectorbt', 'plotly') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    helptext = subprocess.run(
+        [sys.executable, "-m", "engine", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert "backtest" in helptext and "signals" in helptext
+
+
+def test_backtest_json(bh_json) -> None:
+    m = bh_json["metrics"]
+    assert bh_json["strategy"] == "buy_and_hold" and "dividends excluded" in bh_json["index"]
+    assert m["strategy"]["cagr"] == pytest.approx(m["benchmark"]["cagr"], rel=1e-9)
+    assert m["strategy"]["n_rebalances"] == 1
+    assert bh_json["start_note"].startswith("start 2001-04-")
+    assert bh_json["events"] and bh_json["by_regime"]
+
+
+def test_backtest_prints_tables_and_writes_the_report(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        ["backtest", "qt_aware", "--start", "1990-01-01", "--end", "2019-12-31", "--report"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "start moved from 1990-01-01 to 2003-03-21" in out
+    assert "dividends are excluded" in out
+    for row in ("CAGR", "Sharpe (vs T-bill)", "Max drawdown", "Turnover (per year)", "Rebalances"):
+        assert row in out
+    assert "buy & hold S&P 500" in out and "Returns by regime" in out and "QT1 runoff starts" in out
+    assert "2019-12-31" in out
+    report = tmp_path / "runoff-report-qt_aware.html"  # the documented default path
+    assert report.is_file() and f"Report: {report.name}" in out
+
+
+def test_unknown_builtin_is_one_line(capsys) -> None:
+    assert main(["backtest", "qt_awre"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("runoff: error:") and "\n" not in err
+    assert "qt_awre" in err and "qt_aware" in err  # names the built-ins
+
+
+@pytest.mark.parametrize("command", [["backtest"], ["signals", "--latest"]])
+def test_misspelled_key_names_the_file_and_key(command, tmp_path, capsys) -> None:
+    src = (REPO / "strategies" / "builtin" / "qt_aware.toml").read_text()
+    bad = tmp_path / "mine.toml"
+    bad.write_text(src.replace("[rebalance]\nfrequency", "[rebalance]\nfrequncy"))
+    assert main([command[0], str(bad), *command[1:]]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "mine.toml" in err and "frequncy" in err
+
+
+def test_signals_cli(tmp_path, capsys) -> None:
+    out = tmp_path / "s.parquet"
+    assert main(["signals", "qt_aware", "--format", "parquet", "--long", "--out", str(out)]) == 0
+    t = pd.read_parquet(out)
+    assert list(t.columns[:3]) == ["date", "asset", "weight"]
+    assert main(["signals", "qt_aware", "--latest"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["strategy"] == "qt_aware" and "decision_date" in doc
+    assert main(["signals", "qt_aware", "--format", "parquet"]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["signals", "qt_aware"]) == 2
+    assert "--format" in capsys.readouterr().err

@@ -1,0 +1,129 @@
+"""The HTML report: self-contained, complete, and rendered by a real headless browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from data.errors import RunoffError
+from engine.backtest import run_backtest
+from engine.report import regime_spans, report_html, write_png, write_report
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_backtest("qt_aware")
+
+
+@pytest.fixture(scope="module")
+def report_file(result, tmp_path_factory):
+    return write_report(result, tmp_path_factory.mktemp("report") / "report.html")
+
+
+def test_report_is_self_contained_and_complete(report_file, result) -> None:
+    text = report_file.read_text(encoding="utf-8")
+    # plotly.js is inline: no script is loaded from anywhere.
+    assert not re.search(r"<script[^>]+src=", text)
+    assert "plotly.js v" in text or "Plotly" in text
+    assert text.count('class="plotly-graph-div"') == 3
+    for needle in (
+        "Strategy vs benchmark",
+        "Returns by regime",
+        "Events",
+        "Orders (last",
+        "dividends are excluded",
+        result.start_note,
+        "SP500TR",
+        "balance_sheet: CONTRACTION",
+        "First cut to 5.00%",
+        "QT2 runoff starts",
+    ):
+        assert needle in text, needle
+    assert report_file.stat().st_mode & 0o044  # readable by others, like any shared report
+
+
+def test_regime_spans() -> None:
+    days = pd.bdate_range("2024-01-01", periods=6)
+    labels = pd.Series(["A", "A", "B", "B", "B", "A"], index=days)
+    assert regime_spans(labels) == [
+        (days[0], days[2], "A"),
+        (days[2], days[5], "B"),
+        (days[5], days[5], "A"),
+    ]
+    assert regime_spans(labels.iloc[:0]) == []
+
+
+def test_report_html_is_deterministic(result) -> None:
+    a = re.sub(r'id="[0-9a-f-]{36}"|"[0-9a-f-]{36}"', "", report_html(result))
+    b = re.sub(r'id="[0-9a-f-]{36}"|"[0-9a-f-]{36}"', "", report_html(result))
+    assert a == b
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or (CHROMIUM if shutil.os.path.exists(CHROMIUM) else None)
+    if path is None:
+        pytest.fail(
+            "Debian's chromium is not installed: the report's browser test needs it "
+            "(apt-get install -y chromium; .ci/run installs it)"
+        )
+    return path
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium(report_file, tmp_path) -> None:
+    """Chromium runs plotly.js from the file (offline) and draws every chart."""
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    cmd = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        report_file.resolve().as_uri(),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    # These elements exist only after plotly.js ran: the source file has none of them.
+    source = report_file.read_text(encoding="utf-8")
+    assert 'class="main-svg"' not in source and 'class="js-line"' not in source
+    assert dom.count('class="main-svg"') >= 2 * 3  # two svg layers per chart, three charts
+    drawn = [d for d in re.findall(r'class="js-line"[^>]*\sd="([^"]*)"', dom) if len(d) > 1000]
+    # Long polylines: strategy, benchmark, two drawdowns, two weights, and the panels' lines.
+    assert len(drawn) >= 10, len(drawn)
+    assert dom.count("<table") >= 4
+
+
+@pytest.mark.browser
+def test_png_of_the_main_chart(result, tmp_path) -> None:
+    _chromium()
+    out = write_png(result, tmp_path / "main.png", width=800, height=500)
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_png_failure_is_one_clear_line(result, tmp_path, monkeypatch) -> None:
+    import plotly.graph_objects as go
+
+    def boom(self, *a, **k):
+        raise RuntimeError("Kaleido could not find a Chrome executable\nlong traceback text")
+
+    monkeypatch.setattr(go.Figure, "write_image", boom)
+    with pytest.raises(RunoffError) as err:
+        write_png(result, tmp_path / "x.png")
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith("--png: kaleido could not render")
+    assert "Chrome executable" in msg
