@@ -11,9 +11,12 @@ from data.errors import (
     StrategyError,
     UnknownSeriesError,
 )
-from data.manifest import INDEX_ID, MANIFEST, Release, SeriesSpec, spec
+from data.known import KnownAt, known_at
+from data.manifest import INDEX_ID, MANIFEST, KnownGap, Release, SeriesSpec, spec
 from data.panel import DEFAULT_SERIES, load_panel, trading_days
+from data.status import SeriesStatus, series_status
 from data.store import SeriesData, Store
+from data.verify import VerifyReport, verify_store
 
 __all__ = [
     "DEFAULT_SERIES",
@@ -22,6 +25,8 @@ __all__ = [
     "DataError",
     "FetchError",
     "GridError",
+    "KnownAt",
+    "KnownGap",
     "LookAheadError",
     "MissingDataError",
     "ParameterError",
@@ -29,10 +34,15 @@ __all__ = [
     "RunoffError",
     "SeriesData",
     "SeriesSpec",
+    "SeriesStatus",
     "Store",
     "StrategyError",
     "UnknownSeriesError",
+    "VerifyReport",
+    "known_at",
     "load_panel",
+    "series_status",
     "spec",
     "trading_days",
+    "verify_store",
 ]

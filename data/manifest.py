@@ -43,6 +43,23 @@ class Release(StrEnum):
 
 
 @dataclass(frozen=True)
+class KnownGap:
+    """A documented hole in a series: steps between ``start`` and ``end`` are expected.
+
+    ``runoff data verify`` reports a gap that lies inside ``[start, end]`` as a warning
+    (with ``reason``) instead of an error.
+    """
+
+    start: str
+    end: str
+    reason: str
+
+    def covers(self, first: str, last: str) -> bool:
+        """True when the step from ``first`` to ``last`` (ISO dates) lies inside this gap."""
+        return self.start <= first and last <= self.end
+
+
+@dataclass(frozen=True)
 class SeriesSpec:
     """One series in the manifest.
 
@@ -59,6 +76,7 @@ class SeriesSpec:
     max_gap_days : largest calendar-day step between observations that is not a gap.
     bounds : sanity bounds ``(low, high)`` on the published values.
     in_snapshot : bundled under ``data/snapshot``.
+    known_gaps : documented holes longer than ``max_gap_days`` (warnings, not errors).
     """
 
     id: str
@@ -72,6 +90,7 @@ class SeriesSpec:
     max_gap_days: int
     bounds: tuple[float, float]
     in_snapshot: bool = True
+    known_gaps: tuple[KnownGap, ...] = ()
 
     @property
     def ex_post(self) -> bool:
@@ -80,6 +99,12 @@ class SeriesSpec:
     @property
     def filename(self) -> str:
         return f"{self.id}.csv"
+
+    @property
+    def bounds_text(self) -> str:
+        """The sanity bounds for messages, e.g. ``[500,000, 10,000,000]``."""
+        return "[" + ", ".join(f"{b:,.0f}" if float(b).is_integer() else f"{b:g}"
+                               for b in self.bounds) + "]"
 
 
 _M = 1e-3  # $ millions -> $bn
@@ -95,7 +120,9 @@ _SPECS = [
     SeriesSpec("WDTGAL", "Treasury General Account", "fred", "W", "Wednesday level", "$ millions", _M,
                Release.H41_WEEKLY, 7, (0, 3_000_000)),
     SeriesSpec("WTREGEN", "Treasury General Account", "fred", "W", "week average ending Wednesday",
-               "$ millions", _M, Release.H41_WEEKLY, 7, (0, 3_000_000)),
+               "$ millions", _M, Release.H41_WEEKLY, 7, (0, 3_000_000),
+               known_gaps=(KnownGap("2025-11-19", "2026-01-07", "no public copy of the six weeks "
+                                    "between; WDTGAL (Wednesday level) covers them"),)),
     SeriesSpec("WRESBAL", "Reserve balances with Federal Reserve Banks", "fred", "W",
                "week average ending Wednesday", "$ millions", _M, Release.H41_WEEKLY, 7, (0, 6_000_000)),
     SeriesSpec("WLRRAL", "Reverse repurchase agreements (H.4.1)", "fred", "W", "Wednesday level",
@@ -103,9 +130,13 @@ _SPECS = [
     SeriesSpec("H41RESPPALDKNWW", "Bank Term Funding Program loans", "fred", "W", "Wednesday level",
                "$ millions", _M, Release.H41_WEEKLY, 7, (0, 500_000), in_snapshot=False),
     SeriesSpec("RRPONTSYD", "Overnight reverse repurchase agreements (ON RRP)", "fred", "B",
-               "operation day", "$ billions", 1.0, Release.SAME_DAY_1630, 3700, (0, 3_000)),
+               "operation day", "$ billions", 1.0, Release.SAME_DAY_1630, 5, (0, 3_000),
+               known_gaps=(KnownGap("2003-02-07", "2013-09-23", "occasional operations only "
+                                    "before the daily ON RRP facility began on 2013-09-23"),)),
     SeriesSpec("RRPONTSYAWARD", "ON RRP award rate", "fred", "B", "operation day", "percent", None,
-               Release.SAME_DAY_1630, 5, (-1, 20)),
+               Release.SAME_DAY_1630, 5, (-1, 20),
+               known_gaps=(KnownGap("2020-06-01", "2021-01-31", "no award rate on days without "
+                                    "accepted ON RRP propositions ('.' in FRED)"),)),
     SeriesSpec("DGS10", "10-year Treasury constant maturity yield", "fred", "B", "business day",
                "percent", None, Release.H15_DAILY, 5, (-1, 20)),
     SeriesSpec("DGS2", "2-year Treasury constant maturity yield", "fred", "B", "business day",
@@ -123,17 +154,23 @@ _SPECS = [
     SeriesSpec("SAHMREALTIME", "Real-time Sahm rule recession indicator", "fred", "M", "month",
                "percentage points", None, Release.MONTHLY_10TH, 31, (-5, 15)),
     SeriesSpec("UNRATE", "Civilian unemployment rate", "fred", "M", "month", "percent", None,
-               Release.MONTHLY_10TH, 62, (0, 30)),
+               Release.MONTHLY_10TH, 31, (0, 30),
+               known_gaps=(KnownGap("2025-09-01", "2025-11-01", "no October 2025 household "
+                                    "survey (federal shutdown)"),)),
     SeriesSpec("GDP", "Nominal GDP (SAAR)", "fred", "Q", "quarter", "$ billions", 1.0,
-               Release.QUARTERLY_LAG, 92, (1_000, 100_000)),
+               Release.QUARTERLY_LAG, 92, (100, 100_000)),
     SeriesSpec("MMMFFAQ027S", "Money market funds: total financial assets (Z.1)", "fred", "Q",
-               "quarter", "$ millions", _M, Release.QUARTERLY_LAG, 92, (0, 20_000_000)),
+               "quarter", "$ millions", _M, Release.QUARTERLY_LAG, 92, (0, 20_000_000),
+               known_gaps=(KnownGap("1945-10-01", "1951-10-01", "annual (Q4) values only "
+                                    "before 1952"),)),
     SeriesSpec("USREC", "NBER recession indicator (ex post, evaluation only)", "fred", "M", "month",
                "0/1", None, Release.EX_POST, 31, (0, 1)),
     SeriesSpec("VIXCLS", "CBOE VIX close", "fred", "B", "trading day", "index points", None,
                Release.VIX_CLOSE, 8, (5, 100)),
     SeriesSpec("GSPC", "S&P 500 price index close", "index", "B", "trading day", "index points", None,
-               Release.MARKET_CLOSE, 8, (50, 100_000)),
+               Release.MARKET_CLOSE, 8, (1, 100_000),
+               known_gaps=(KnownGap("1933-03-03", "1933-03-15", "exchanges closed for the 1933 "
+                                    "bank holiday (full Yahoo/Stooq history only)"),)),
     SeriesSpec("SP500TR_monthly", "S&P 500 total return index, month-end closes", "index", "M",
                "last trading day of the month", "index points", None, Release.MARKET_CLOSE, 35,
                (50, 100_000)),

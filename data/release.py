@@ -37,15 +37,29 @@ def business_day() -> CustomBusinessDay:
     return CustomBusinessDay(calendar=USFederalHolidayCalendar())
 
 
+@lru_cache(maxsize=1)
+def _busdaycal() -> np.busdaycalendar:
+    """The same calendar as :func:`business_day` for NumPy's vectorised ``busday_offset``.
+
+    ``CustomBusinessDay(calendar=...)`` takes the calendar's holidays over its default
+    range (1970-2200); so does this, so both agree on every date.
+    """
+    hol = USFederalHolidayCalendar().holidays().values.astype("datetime64[D]")
+    return np.busdaycalendar(weekmask="1111100", holidays=hol)
+
+
 def _roll_forward(days: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """Move each date to itself if a business day, else to the next business day."""
-    bday = business_day()
-    return pd.DatetimeIndex([bday.rollforward(d) for d in days]) if len(days) else days
+    d = days.values.astype("datetime64[D]")
+    out = np.busday_offset(d, 0, roll="forward", busdaycal=_busdaycal())
+    return pd.DatetimeIndex(out.astype("datetime64[ns]"))
 
 
 def _next_bday(days: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    bday = business_day()
-    return pd.DatetimeIndex([d + bday for d in days]) if len(days) else days
+    """The first business day strictly after each date (``date + business_day()``)."""
+    d = days.values.astype("datetime64[D]")
+    out = np.busday_offset(d, 1, roll="backward", busdaycal=_busdaycal())
+    return pd.DatetimeIndex(out.astype("datetime64[ns]"))
 
 
 def time_of_day(rule: Release) -> pd.Timedelta:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from data import paths
-from data.errors import MissingDataError
+from data.errors import DataError, MissingDataError
 from data.loaders import read_fred_csv, read_index_csv
 from data.manifest import MANIFEST, SeriesSpec, spec
 from data.pit import asof_positions
@@ -46,17 +46,30 @@ class SeriesData:
         return self.rows[self.rows["value"].notna()].reset_index(drop=True)
 
 
-def read_series_file(path: Path, s: SeriesSpec) -> pd.DataFrame:
-    """Read ``path`` as series ``s`` and attach ``available_at``."""
+def read_series_file(path: Path, s: SeriesSpec, *, text: str | None = None) -> pd.DataFrame:
+    """Read ``path`` (or ``text``, labelled ``path``) as series ``s`` and attach ``available_at``.
+
+    Returns
+    -------
+    DataFrame with ``obs_date``, ``value`` and ``available_at``, one row per data row in
+    file order; vintage files (a ``realtime_start`` column) also keep ``realtime_start``.
+    """
     if s.source == "index":
-        frame = read_index_csv(path)
+        frame = read_index_csv(path, text=text)
     else:
-        frame = read_fred_csv(path, s.id)
+        frame = read_fred_csv(path, s.id, text=text)
     if "realtime_start" in frame:
-        frame["available_at"] = with_vintage(frame.pop("realtime_start").values, s.release)
+        frame["available_at"] = with_vintage(frame["realtime_start"].values, s.release)
     else:
         frame["available_at"] = available_at(frame["obs_date"].values, s.release)
     return frame
+
+
+_FIX_BY_ORIGIN = {
+    "data-dir": "fix the file, or remove it from the data dir to fall back to the cache or snapshot",
+    "cache": "delete the cached file or run 'runoff data update {id}' to replace it",
+    "snapshot": "restore the bundled snapshot (reinstall runoff or git checkout data/snapshot)",
+}
 
 
 class Store:
@@ -64,7 +77,7 @@ class Store:
 
     Parameters
     ----------
-    data_dir : the user's own files (default: ``RUNOFF_DATA_DIR`` if set).
+    data_dir : the user's own files (default: ``RUNOFF_DATA_DIR`` if set); it must exist.
     cache_dir : the download cache (default: ``RUNOFF_CACHE_DIR`` or the user cache dir).
     snapshot_dir : the bundled snapshot.
     """
@@ -76,6 +89,11 @@ class Store:
         snapshot_dir: str | Path | None = None,
     ) -> None:
         self.data_dir = paths.user_data_dir(data_dir)
+        if self.data_dir is not None and not self.data_dir.is_dir():
+            raise MissingDataError(
+                f"data dir {self.data_dir} does not exist or is not a folder; create it, or fix "
+                f"--data-dir / RUNOFF_DATA_DIR"
+            )
         self.cache_dir = Path(cache_dir) if cache_dir is not None else paths.cache_dir()
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir is not None else paths.SNAPSHOT_DIR
         self._loaded: dict[str, SeriesData] = {}
@@ -116,8 +134,13 @@ class Store:
             )
             raise MissingDataError(f"series {s.id}: no file found (looked in {where}); {hint}")
         path, origin = found
-        rows = read_series_file(path, s)
-        vintages = "realtime_start" in (path.read_text(encoding="utf-8-sig").split("\n", 1)[0])
+        try:
+            rows = read_series_file(path, s)
+        except DataError as exc:
+            raise DataError(f"{exc} ({origin} file: {_FIX_BY_ORIGIN[origin].format(id=s.id)})") from None
+        vintages = "realtime_start" in rows
+        if vintages:
+            rows = rows.drop(columns="realtime_start")
         data = SeriesData(s, path, origin, rows, vintages)
         self._loaded[series_id] = data
         return data
