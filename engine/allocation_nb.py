@@ -85,10 +85,12 @@ def plan_orders_ref(
 
     Requires: target weights known at each decision day, the day's index and cash-asset
     returns (close to close) for the drift.
-    Produces: on each decision day t with a finite target, an order is placed iff no trade has
-    executed yet or ``|target[t] - drift[t]| > band`` (strictly); it executes at the close of
-    ``t + lag`` with target percent ``target[t]`` for the index. A newer order replaces a
-    pending one. The drifted weight ignores costs:
+    Produces: on each decision day t with a finite target, an order is placed iff nothing has
+    been ordered yet, or ``|target[t] - ref| > band`` (strictly) where ``ref`` is the pending
+    order's weight while one waits to execute and the drifted weight otherwise; it executes at
+    the close of ``t + lag`` with target percent ``target[t]`` for the index. A newer order
+    replaces a pending one (so with ``lag >= 2`` a steady target is ordered once, not re-ordered
+    every day). The drifted weight ignores costs:
     ``d' = d (1 + re) / (d (1 + re) + (1 - d)(1 + rc))``, and ``d = w`` right after a trade.
     Lag: ``lag >= 1`` trading days between decision and execution.
 
@@ -135,7 +137,10 @@ def plan_orders_ref(
             pending_at = -1
             pending_from = -1
         if is_decision[t] and not np.isnan(target[t]):
-            if (not traded) or abs(target[t] - d) > band:
+            # Compare with the weight the portfolio is heading to: the pending order's
+            # target while one waits to execute, else the drifted weight.
+            ref = pending_w if pending_from >= 0 else d
+            if (pending_from < 0 and not traded) or abs(target[t] - ref) > band:
                 if pending_from >= 0:
                     status[pending_from] = STATUS_REPLACED
                 pending_at = t + lag

@@ -417,9 +417,9 @@ class BacktestResult:
         if n == 0:
             return None
         return (
-            f"{n} orders were replaced by newer ones before they executed: the execution lag "
-            f"({self.strategy.execution_lag}) is longer than the spacing of decision days "
-            f"({self.strategy.rebalance.frequency})"
+            f"{n} orders were replaced before they executed: a newer target moved more than "
+            f"the band ({self.strategy.rebalance.band}) from the pending order's weight within "
+            f"the execution lag ({self.strategy.execution_lag} trading days)"
         )
 
 

@@ -143,7 +143,8 @@ def plan_oracle(target, is_decision, re, rc, band, lag):
         else:
             d = np.nan
         if is_decision[t] and not np.isnan(target[t]):
-            if last_w is None or abs(target[t] - d) > band:
+            ref = next(iter(pending.values()))[0] if pending else d
+            if (last_w is None and not pending) or abs(target[t] - ref) > band:
                 for src in [s for _, s in pending.values()]:
                     status[src] = "replaced"
                 pending = {t + lag: (target[t], t)}
@@ -225,15 +226,25 @@ def test_newer_order_replaces_pending_one() -> None:
     assert ow[4] == 0.8 and np.isnan(np.delete(ow, 4)).all()
 
 
-def test_lag_longer_than_decision_spacing_keeps_replacing() -> None:
-    """The shared rule, literally: with daily decisions and lag 2, each decision before the
-    first execution replaces the pending order, so nothing ever executes."""
+def test_lag_longer_than_decision_spacing_orders_once() -> None:
+    """With daily decisions and lag 2, a steady target is compared with the pending order's
+    weight: it is ordered once and executes, instead of being replaced every day."""
     n = 10
     ow, _, status = plan_orders_nb(
         np.full(n, 0.6), np.ones(n, bool), np.zeros(n), np.zeros(n), 0.0, 2
     )
-    assert np.isnan(ow).all()
-    assert (status[:-1] == STATUS_REPLACED).all() and status[-1] == STATUS_PENDING
+    assert ow[2] == 0.6 and np.isnan(np.delete(ow, 2)).all()
+    assert status[0] == STATUS_EXECUTED and (status[1:] == STATUS_NONE).all()
+
+
+def test_pending_order_is_replaced_only_beyond_the_band() -> None:
+    n = 8
+    w = np.array([0.5, 0.52, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7])
+    ow, _, status = plan_orders_nb(w, np.ones(n, bool), np.zeros(n), np.zeros(n), 0.05, 3)
+    # Day 0 orders 0.5 for day 3; day 1's 0.52 is within the band of the pending 0.5; day 2's
+    # 0.7 is beyond it and replaces the order (executes day 5).
+    assert status.tolist()[:3] == [STATUS_REPLACED, STATUS_NONE, STATUS_EXECUTED]
+    assert ow[5] == 0.7 and np.isnan(np.delete(ow, 5)).all()
 
 
 def test_plan_is_prefix_stable() -> None:
