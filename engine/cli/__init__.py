@@ -18,6 +18,9 @@ from data.errors import RunoffError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "engine.cli.data_cmd",
+    "engine.cli.regimes_cmd",
+    "engine.cli.backtest_cmd",
+    "engine.cli.signals_cmd",
 )
 """Modules that each register one top-level sub-command, in the order ``--help`` lists them."""
 
@@ -55,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("runoff: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (OSError, MemoryError) as exc:
         if os.environ.get("RUNOFF_DEBUG"):
             raise
