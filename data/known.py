@@ -55,8 +55,11 @@ class KnownAt:
             "obs_date": None if self.obs_date is None else str(self.obs_date.date()),
             "available_at": iso(self.available_at),
             "history": [
-                {"obs_date": str(pd.Timestamp(r.obs_date).date()), "value": float(r.value),
-                 "available_at": pd.Timestamp(r.available_at).isoformat()}
+                {
+                    "obs_date": str(pd.Timestamp(r.obs_date).date()),
+                    "value": float(r.value),
+                    "available_at": pd.Timestamp(r.available_at).isoformat(),
+                }
                 for r in self.history.itertuples(index=False)
             ],
             "file": self.path,
@@ -109,7 +112,9 @@ def known_at(
     obs = data.observations
     od = obs["obs_date"].values
     av = obs["available_at"].values
-    pos = int(asof_positions(od, av, np.array([decision.to_datetime64()], dtype="datetime64[ns]"))[0])
+    pos = int(
+        asof_positions(od, av, np.array([decision.to_datetime64()], dtype="datetime64[ns]"))[0]
+    )
     public = obs[av <= decision.to_datetime64()]
     # One row per observation date: its newest vintage public by then.
     public = public.sort_values(["obs_date", "available_at"], kind="stable")
@@ -120,5 +125,6 @@ def known_at(
         value = float(obs["value"].iloc[pos])
         obs_date = pd.Timestamp(od[pos])
         avail = pd.Timestamp(av[pos])
-    return KnownAt(s, decision, value, obs_date, avail, history, str(data.path), data.origin,
-                   data.vintages)
+    return KnownAt(
+        s, decision, value, obs_date, avail, history, str(data.path), data.origin, data.vintages
+    )

@@ -9,8 +9,9 @@ from data.manifest import INDEX_ID, MANIFEST, spec
 from data.store import Store
 
 DEFAULT_SERIES: tuple[str, ...] = tuple(
-    s.id for s in MANIFEST.values() if s.in_snapshot and not s.ex_post and s.id != INDEX_ID
-    and s.id != "SP500TR_monthly"
+    s.id
+    for s in MANIFEST.values()
+    if s.in_snapshot and not s.ex_post and s.id != INDEX_ID and s.id != "SP500TR_monthly"
 )
 """Series in the default panel: every bundled signal-usable macro series."""
 

@@ -87,9 +87,21 @@ def series_status(
         s = spec(sid)
         base = dict(id=s.id, title=s.title, units=s.units, to_bn=s.to_bn, release=s.release.value)
         if not store.has(sid) and not s.in_snapshot:
-            out.append(SeriesStatus(origin="missing", file=None, first=None, last=None, rows=0,
-                                    missing=0, last_value=None, vintages=False, age_days=None,
-                                    age_vs_index_days=None, **base))  # type: ignore[arg-type]
+            out.append(
+                SeriesStatus(
+                    origin="missing",
+                    file=None,
+                    first=None,
+                    last=None,
+                    rows=0,
+                    missing=0,
+                    last_value=None,
+                    vintages=False,
+                    age_days=None,
+                    age_vs_index_days=None,
+                    **base,
+                )
+            )  # type: ignore[arg-type]
             continue
         data = store.load(sid)  # raises MissingDataError for a lost bundled file
         obs = data.observations
@@ -105,10 +117,19 @@ def series_status(
             last_value = float(obs["value"].iloc[-1])
             age = int((ref - last_ts).days)
             age_idx = int((index_last - last_ts).days) if index_last is not None else None
-        out.append(SeriesStatus(
-            origin=data.origin, file=str(data.path), first=first, last=last, rows=len(data.rows),
-            missing=int(data.rows["value"].isna().sum()), last_value=last_value,
-            vintages=data.vintages, age_days=age, age_vs_index_days=age_idx,
-            **base,  # type: ignore[arg-type]
-        ))
+        out.append(
+            SeriesStatus(
+                origin=data.origin,
+                file=str(data.path),
+                first=first,
+                last=last,
+                rows=len(data.rows),
+                missing=int(data.rows["value"].isna().sum()),
+                last_value=last_value,
+                vintages=data.vintages,
+                age_days=age,
+                age_vs_index_days=age_idx,
+                **base,  # type: ignore[arg-type]
+            )
+        )
     return out

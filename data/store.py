@@ -137,7 +137,9 @@ class Store:
         try:
             rows = read_series_file(path, s)
         except DataError as exc:
-            raise DataError(f"{exc} ({origin} file: {_FIX_BY_ORIGIN[origin].format(id=s.id)})") from None
+            raise DataError(
+                f"{exc} ({origin} file: {_FIX_BY_ORIGIN[origin].format(id=s.id)})"
+            ) from None
         vintages = "realtime_start" in rows
         if vintages:
             rows = rows.drop(columns="realtime_start")

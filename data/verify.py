@@ -85,9 +85,16 @@ class SeriesReport:
         return "ok"
 
     def to_dict(self) -> dict[str, object]:
-        return {"series": self.series, "status": self.status, "origin": self.origin,
-                "file": self.file, "rows": self.rows, "first": self.first, "last": self.last,
-                "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "series": self.series,
+            "status": self.status,
+            "origin": self.origin,
+            "file": self.file,
+            "rows": self.rows,
+            "first": self.first,
+            "last": self.last,
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 @dataclass(frozen=True)
@@ -120,16 +127,30 @@ def check_units(s: SeriesSpec) -> list[Finding]:
     """Units declared; money series carry the right factor to $bn, others none."""
     out = []
     if not s.units.strip():
-        out.append(Finding(s.id, Severity.ERROR, "units", f"{s.id}: no units declared in the manifest"))
+        out.append(
+            Finding(s.id, Severity.ERROR, "units", f"{s.id}: no units declared in the manifest")
+        )
     elif s.units.startswith("$"):
         want = _TO_BN.get(s.units)
         if want is None or s.to_bn is None or not np.isclose(s.to_bn, want):
-            out.append(Finding(s.id, Severity.ERROR, "units",
-                               f"{s.id}: units {s.units!r} need a scale to $bn of {want}, the "
-                               f"manifest has {s.to_bn}; fix data/manifest.py"))
+            out.append(
+                Finding(
+                    s.id,
+                    Severity.ERROR,
+                    "units",
+                    f"{s.id}: units {s.units!r} need a scale to $bn of {want}, the "
+                    f"manifest has {s.to_bn}; fix data/manifest.py",
+                )
+            )
     elif s.to_bn is not None:
-        out.append(Finding(s.id, Severity.ERROR, "units",
-                           f"{s.id}: units {s.units!r} are not money but to_bn={s.to_bn}"))
+        out.append(
+            Finding(
+                s.id,
+                Severity.ERROR,
+                "units",
+                f"{s.id}: units {s.units!r} are not money but to_bn={s.to_bn}",
+            )
+        )
     return out
 
 
@@ -177,18 +198,32 @@ def _gap_findings(data: SeriesData, dates: np.ndarray) -> list[Finding]:
             a, b, n = gaps[0]
             what = f"gap {a} -> {b} ({n} days > {s.max_gap_days})"
         else:
-            what = (f"{len(gaps)} gaps > {s.max_gap_days} days between {g.start} and {g.end} "
-                    f"(longest {max(n for _, _, n in gaps)} days)")
+            what = (
+                f"{len(gaps)} gaps > {s.max_gap_days} days between {g.start} and {g.end} "
+                f"(longest {max(n for _, _, n in gaps)} days)"
+            )
         out.append(Finding(s.id, Severity.WARNING, "gaps", f"{f}: {what}: known gap: {g.reason}"))
     for a, b, n in unknown[:MAX_LISTED_GAPS]:
-        out.append(Finding(s.id, Severity.ERROR, "gaps",
-                           f"{f}: gap {a} -> {b} ({n} days > {s.max_gap_days}); missing "
-                           f"observations? add them, or fetch the series with "
-                           f"'runoff data update {s.id}'"))
+        out.append(
+            Finding(
+                s.id,
+                Severity.ERROR,
+                "gaps",
+                f"{f}: gap {a} -> {b} ({n} days > {s.max_gap_days}); missing "
+                f"observations? add them, or fetch the series with "
+                f"'runoff data update {s.id}'",
+            )
+        )
     if len(unknown) > MAX_LISTED_GAPS:
-        out.append(Finding(s.id, Severity.ERROR, "gaps",
-                           f"{f}: {len(unknown) - MAX_LISTED_GAPS} more gaps longer than "
-                           f"{s.max_gap_days} days"))
+        out.append(
+            Finding(
+                s.id,
+                Severity.ERROR,
+                "gaps",
+                f"{f}: {len(unknown) - MAX_LISTED_GAPS} more gaps longer than "
+                f"{s.max_gap_days} days",
+            )
+        )
     return out
 
 
@@ -204,22 +239,38 @@ def check_data(data: SeriesData) -> list[Finding]:
     bad = np.flatnonzero(has & ((values < lo) | (values > hi)))
     if len(bad):
         i = int(bad[0])
-        out.append(Finding(s.id, Severity.ERROR, "bounds",
-                           f"{f}: {_line(data, i)}{rows['obs_date'].iloc[i].date()}: value "
-                           f"{values[i]:g} outside the sanity bounds {s.bounds_text} ({s.units}); "
-                           f"{len(bad)} value(s) out of bounds — wrong units or a typo?"))
+        out.append(
+            Finding(
+                s.id,
+                Severity.ERROR,
+                "bounds",
+                f"{f}: {_line(data, i)}{rows['obs_date'].iloc[i].date()}: value "
+                f"{values[i]:g} outside the sanity bounds {s.bounds_text} ({s.units}); "
+                f"{len(bad)} value(s) out of bounds — wrong units or a typo?",
+            )
+        )
     if s.source == "index":
         nonpos = np.flatnonzero(has & (values <= 0))
         if len(nonpos):
             i = int(nonpos[0])
-            out.append(Finding(s.id, Severity.ERROR, "positive",
-                               f"{f}: {rows['obs_date'].iloc[i].date()}: non-positive close "
-                               f"{values[i]:g}"))
+            out.append(
+                Finding(
+                    s.id,
+                    Severity.ERROR,
+                    "positive",
+                    f"{f}: {rows['obs_date'].iloc[i].date()}: non-positive close {values[i]:g}",
+                )
+            )
     out += _gap_findings(data, np.unique(rows["obs_date"].values[has]))
     if s.release is Release.EX_POST:
-        out.append(Finding(s.id, Severity.INFO, "availability",
-                           f"{s.id} is ex post ({s.title}): never available to signals, "
-                           f"evaluation only"))
+        out.append(
+            Finding(
+                s.id,
+                Severity.INFO,
+                "availability",
+                f"{s.id} is ex post ({s.title}): never available to signals, evaluation only",
+            )
+        )
     else:
         end = period_end(s, rows["obs_date"].values)
         av = rows["available_at"].values
@@ -227,11 +278,17 @@ def check_data(data: SeriesData) -> list[Finding]:
         early &= has
         if early.any():
             i = int(np.flatnonzero(early)[0])
-            out.append(Finding(s.id, Severity.ERROR, "release",
-                               f"{f}: {_line(data, i)}{rows['obs_date'].iloc[i].date()}: available_at "
-                               f"{pd.Timestamp(av[i])} is before the end of the period the value "
-                               f"refers to ({pd.Timestamp(end[i]).date()}); "
-                               f"{int(early.sum())} row(s) — fix the realtime_start dates"))
+            out.append(
+                Finding(
+                    s.id,
+                    Severity.ERROR,
+                    "release",
+                    f"{f}: {_line(data, i)}{rows['obs_date'].iloc[i].date()}: available_at "
+                    f"{pd.Timestamp(av[i])} is before the end of the period the value "
+                    f"refers to ({pd.Timestamp(end[i]).date()}); "
+                    f"{int(early.sum())} row(s) — fix the realtime_start dates",
+                )
+            )
     return out
 
 
@@ -250,13 +307,24 @@ def verify_store(store: Store | None = None, series: list[str] | None = None) ->
         found = store.locate(sid)
         if found is None:
             if s.in_snapshot:
-                findings.append(Finding(sid, Severity.ERROR, "file",
-                                        f"{store.snapshot_dir / s.filename}: bundled file missing; "
-                                        f"restore it (reinstall runoff or git checkout data/snapshot)"))
+                findings.append(
+                    Finding(
+                        sid,
+                        Severity.ERROR,
+                        "file",
+                        f"{store.snapshot_dir / s.filename}: bundled file missing; "
+                        f"restore it (reinstall runoff or git checkout data/snapshot)",
+                    )
+                )
             else:
-                findings.append(Finding(sid, Severity.INFO, "availability",
-                                        f"{sid} is not bundled; run 'runoff data update {sid}' "
-                                        f"to download it"))
+                findings.append(
+                    Finding(
+                        sid,
+                        Severity.INFO,
+                        "availability",
+                        f"{sid} is not bundled; run 'runoff data update {sid}' to download it",
+                    )
+                )
             reports.append(SeriesReport(sid, "missing", None, 0, None, None, tuple(findings)))
             continue
         path, origin = found
@@ -270,6 +338,7 @@ def verify_store(store: Store | None = None, series: list[str] | None = None) ->
         obs = data.observations
         first = str(obs["obs_date"].iloc[0].date()) if len(obs) else None
         last = str(obs["obs_date"].iloc[-1].date()) if len(obs) else None
-        reports.append(SeriesReport(sid, origin, str(path), len(data.rows), first, last,
-                                    tuple(findings)))
+        reports.append(
+            SeriesReport(sid, origin, str(path), len(data.rows), first, last, tuple(findings))
+        )
     return VerifyReport(tuple(reports))

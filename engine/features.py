@@ -66,7 +66,9 @@ def weekly_bn(store: Store, series_id: str) -> pd.DataFrame:
     """A money series in $bn: ``obs_date``, ``value``, ``available_at`` (first releases)."""
     s = spec(series_id)
     if s.to_bn is None:
-        raise ParameterError(f"series {series_id}: not a money series (units {s.units}); no $bn scale")
+        raise ParameterError(
+            f"series {series_id}: not a money series (units {s.units}); no $bn scale"
+        )
     out = first_releases(store.observations(series_id))
     out["value"] = out["value"].to_numpy(dtype=np.float64) * s.to_bn
     return out
@@ -102,7 +104,9 @@ def measure_weekly(store: Store, measure: str) -> pd.DataFrame:
         return soma_weekly(store)
     if measure == "walcl":
         return weekly_bn(store, "WALCL")
-    raise ParameterError(f"BalanceSheetParams.measure = {measure!r}: unknown measure; expected one of {MEASURES}")
+    raise ParameterError(
+        f"BalanceSheetParams.measure = {measure!r}: unknown measure; expected one of {MEASURES}"
+    )
 
 
 def _check_window(window_weeks: object, owner: str) -> int:
@@ -135,12 +139,14 @@ def weekly_growth(weekly: pd.DataFrame, window_weeks: int) -> pd.DataFrame:
         growth = np.where(ok, np.log(np.where(ok, x, 1.0) / np.where(ok, prev, 1.0)), np.nan)
     growth = growth * 52.0 / k
     pace = (x - prev) / k * WEEKS_PER_MONTH
-    return pd.DataFrame({
-        "obs_date": weekly["obs_date"].to_numpy(),
-        "growth": growth,
-        "pace": pace,
-        "available_at": weekly["available_at"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "obs_date": weekly["obs_date"].to_numpy(),
+            "growth": growth,
+            "pace": pace,
+            "available_at": weekly["available_at"].to_numpy(),
+        }
+    )
 
 
 def rrp_on_wednesdays(store: Store, wednesdays: np.ndarray) -> pd.DataFrame:
@@ -187,19 +193,23 @@ def net_liquidity_weekly(store: Store) -> pd.DataFrame:
         rr = weekly_bn(store, WLRRAL_ID)
         source = WLRRAL_ID
     else:
-        rr = rrp_on_wednesdays(store, base["obs_date"].to_numpy())[["obs_date", "value", "available_at"]]
+        rr = rrp_on_wednesdays(store, base["obs_date"].to_numpy())[
+            ["obs_date", "value", "available_at"]
+        ]
         source = "RRPONTSYD"
     rr = rr.rename(columns={"value": "rrp", "available_at": "rrp_at"})
     j = base.merge(rr, on="obs_date", how="inner")
     j["available_at"] = j[["available_at", "rrp_at"]].max(axis=1)
-    out = pd.DataFrame({
-        "obs_date": j["obs_date"].to_numpy(),
-        "value": (j["v0"] - j["v1"] - j["rrp"]).to_numpy(),
-        "available_at": j["available_at"].to_numpy(),
-        "walcl": j["v0"].to_numpy(),
-        "tga": j["v1"].to_numpy(),
-        "rrp": j["rrp"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "obs_date": j["obs_date"].to_numpy(),
+            "value": (j["v0"] - j["v1"] - j["rrp"]).to_numpy(),
+            "available_at": j["available_at"].to_numpy(),
+            "walcl": j["v0"].to_numpy(),
+            "tga": j["v1"].to_numpy(),
+            "rrp": j["rrp"].to_numpy(),
+        }
+    )
     out["rrp_source"] = source
     return out
 
@@ -216,11 +226,13 @@ def weekly_change(weekly: pd.DataFrame, window_weeks: int) -> pd.DataFrame:
     prev = np.full_like(x, np.nan)
     if len(x) > k:
         prev[k:] = x[:-k]
-    return pd.DataFrame({
-        "obs_date": weekly["obs_date"].to_numpy(),
-        "change": x - prev,
-        "available_at": weekly["available_at"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "obs_date": weekly["obs_date"].to_numpy(),
+            "change": x - prev,
+            "available_at": weekly["available_at"].to_numpy(),
+        }
+    )
 
 
 # ---------------------------------------------------------------- carrying to trading days
@@ -313,16 +325,34 @@ def policy_range_obs(store: Store) -> pd.DataFrame:
     """
     single = first_releases(store.observations("DFEDTAR"))
     single = single[single["obs_date"] < SPLICE_DATE]
-    rng = _join_same_date([first_releases(store.observations("DFEDTARU")),
-                           first_releases(store.observations("DFEDTARL"))])
+    rng = _join_same_date(
+        [
+            first_releases(store.observations("DFEDTARU")),
+            first_releases(store.observations("DFEDTARL")),
+        ]
+    )
     rng = rng[rng["obs_date"] >= SPLICE_DATE]
-    out = pd.concat([
-        pd.DataFrame({"obs_date": single["obs_date"].to_numpy(), "upper": single["value"].to_numpy(),
-                      "lower": single["value"].to_numpy(),
-                      "available_at": single["available_at"].to_numpy()}),
-        pd.DataFrame({"obs_date": rng["obs_date"].to_numpy(), "upper": rng["v0"].to_numpy(),
-                      "lower": rng["v1"].to_numpy(), "available_at": rng["available_at"].to_numpy()}),
-    ], ignore_index=True)
+    out = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "obs_date": single["obs_date"].to_numpy(),
+                    "upper": single["value"].to_numpy(),
+                    "lower": single["value"].to_numpy(),
+                    "available_at": single["available_at"].to_numpy(),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "obs_date": rng["obs_date"].to_numpy(),
+                    "upper": rng["v0"].to_numpy(),
+                    "lower": rng["v1"].to_numpy(),
+                    "available_at": rng["available_at"].to_numpy(),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     return out
 
 

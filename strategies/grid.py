@@ -135,8 +135,10 @@ class Grid:
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= limit:
             raise GridError(f"sample size {n!r}: expected an integer from 1 to {limit:,}")
         if n > self.size:
-            raise GridError(f"sample size {n:,}: the grid has only {self.size:,} combinations; "
-                            "run it whole or sample fewer")
+            raise GridError(
+                f"sample size {n:,}: the grid has only {self.size:,} combinations; "
+                "run it whole or sample fewer"
+            )
         rng = np.random.default_rng(seed)
         if self.picks is not None:
             rows = np.sort(rng.choice(len(self.picks), size=n, replace=False))
@@ -163,8 +165,9 @@ class Grid:
         if self.picks is not None:
             return self.picks[start:stop]
         if self.full_size > np.iinfo(np.int64).max:
-            raise GridError(f"a grid of {self.full_size:,} combinations cannot be enumerated; "
-                            "sample it")
+            raise GridError(
+                f"a grid of {self.full_size:,} combinations cannot be enumerated; sample it"
+            )
         return self._unravel(np.arange(start, stop, dtype=np.int64))
 
     def _unravel(self, flat: np.ndarray) -> np.ndarray:

@@ -115,9 +115,7 @@ FEATURE_NAMES: tuple[str, ...] = (
 
 def _check(cond: bool, obj: object, name: str, msg: str) -> None:
     if not cond:
-        raise ParameterError(
-            f"{type(obj).__name__}.{name} = {getattr(obj, name)!r}: {msg}"
-        )
+        raise ParameterError(f"{type(obj).__name__}.{name} = {getattr(obj, name)!r}: {msg}")
 
 
 def _check_types(obj: object) -> None:
@@ -128,7 +126,9 @@ def _check_types(obj: object) -> None:
             raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected an integer")
         if want == "float":
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected a finite number")
+                raise ParameterError(
+                    f"{type(obj).__name__}.{f.name} = {v!r}: expected a finite number"
+                )
             object.__setattr__(obj, f.name, float(v))
         if want == "bool" and not isinstance(v, bool):
             raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected true or false")
@@ -170,17 +170,43 @@ class BalanceSheetParams:
 
     def __post_init__(self) -> None:
         _check_types(self)
-        _check(self.measure in MEASURES, self, "measure", f"unknown measure; expected one of {MEASURES}")
+        _check(
+            self.measure in MEASURES,
+            self,
+            "measure",
+            f"unknown measure; expected one of {MEASURES}",
+        )
         _check(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
-        _check(self.expand_exit <= self.expand_enter, self, "expand_exit",
-               f"the exit threshold must be <= expand_enter ({self.expand_enter})")
-        _check(self.contract_exit >= self.contract_enter, self, "contract_exit",
-               f"the exit threshold must be >= contract_enter ({self.contract_enter})")
-        _check(self.contract_enter < self.expand_enter, self, "contract_enter",
-               f"must be below expand_enter ({self.expand_enter})")
-        _check(self.contract_exit <= self.expand_exit, self, "contract_exit",
-               f"the contraction exit must not sit inside the expansion band (expand_exit = {self.expand_exit})")
-        _check(0 <= self.min_dwell_days <= 2520, self, "min_dwell_days", "expected 0 to 2520 trading days")
+        _check(
+            self.expand_exit <= self.expand_enter,
+            self,
+            "expand_exit",
+            f"the exit threshold must be <= expand_enter ({self.expand_enter})",
+        )
+        _check(
+            self.contract_exit >= self.contract_enter,
+            self,
+            "contract_exit",
+            f"the exit threshold must be >= contract_enter ({self.contract_enter})",
+        )
+        _check(
+            self.contract_enter < self.expand_enter,
+            self,
+            "contract_enter",
+            f"must be below expand_enter ({self.expand_enter})",
+        )
+        _check(
+            self.contract_exit <= self.expand_exit,
+            self,
+            "contract_exit",
+            f"the contraction exit must not sit inside the expansion band (expand_exit = {self.expand_exit})",
+        )
+        _check(
+            0 <= self.min_dwell_days <= 2520,
+            self,
+            "min_dwell_days",
+            "expected 0 to 2520 trading days",
+        )
 
 
 @dataclass(frozen=True)
@@ -236,13 +262,35 @@ class PolicyParams:
 
     def __post_init__(self) -> None:
         _check_types(self)
-        _check(1 <= self.hike_memory_days <= 2520, self, "hike_memory_days", "expected 1 to 2520 trading days")
-        _check(1 <= self.cut_memory_days <= 2520, self, "cut_memory_days", "expected 1 to 2520 trading days")
+        _check(
+            1 <= self.hike_memory_days <= 2520,
+            self,
+            "hike_memory_days",
+            "expected 1 to 2520 trading days",
+        )
+        _check(
+            1 <= self.cut_memory_days <= 2520,
+            self,
+            "cut_memory_days",
+            "expected 1 to 2520 trading days",
+        )
         _check(self.y10_drop > 0, self, "y10_drop", "expected a positive fall in percentage points")
         _check(self.sahm_threshold > 0, self, "sahm_threshold", "expected a positive level")
-        _check(0 <= self.intermeeting_days <= 60, self, "intermeeting_days", "expected 0 to 60 calendar days")
-        _check(self.fast_cut_bp > 0, self, "fast_cut_bp", "expected a positive number of basis points")
-        _check(1 <= self.fast_cut_days <= 2520, self, "fast_cut_days", "expected 1 to 2520 trading days")
+        _check(
+            0 <= self.intermeeting_days <= 60,
+            self,
+            "intermeeting_days",
+            "expected 0 to 60 calendar days",
+        )
+        _check(
+            self.fast_cut_bp > 0, self, "fast_cut_bp", "expected a positive number of basis points"
+        )
+        _check(
+            1 <= self.fast_cut_days <= 2520,
+            self,
+            "fast_cut_days",
+            "expected 1 to 2520 trading days",
+        )
 
 
 @dataclass(frozen=True)

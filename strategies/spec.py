@@ -350,9 +350,9 @@ class Strategy:
             else:
                 top[key] = value
         if any(params.values()):
-            top["regimes"] = RegimeParams(**{
-                g: _params(w, g, getattr(self.regimes, g), params[g]) for g in PARAM_GROUPS
-            })
+            top["regimes"] = RegimeParams(
+                **{g: _params(w, g, getattr(self.regimes, g), params[g]) for g in PARAM_GROUPS}
+            )
         return dataclasses.replace(
             self,
             rules=tuple(rules),
@@ -439,14 +439,18 @@ def _validate(s: Strategy) -> None:
             if v is not None and (not isinstance(v, str) or v not in enum.__members__):
                 choices = ", ".join(enum.__members__)
                 hint = did_you_mean(v, enum.__members__) if isinstance(v, str) else ""
-                raise fail(f"{key}.{regime}", v,
-                           f"unknown regime; expected one of {choices} or '*'{hint}")
+                raise fail(
+                    f"{key}.{regime}", v, f"unknown regime; expected one of {choices} or '*'{hint}"
+                )
         if rule.name is not None:
             if not isinstance(rule.name, str) or not _NAME.match(rule.name):
                 raise fail(f"{key}.name", rule.name, "expected an identifier (letters, digits, _)")
             if rule.name in names:
-                raise fail(f"{key}.name", rule.name,
-                           f"already used by allocation.rules[{names[rule.name]}]")
+                raise fail(
+                    f"{key}.name",
+                    rule.name,
+                    f"already used by allocation.rules[{names[rule.name]}]",
+                )
             names[rule.name] = i
         for j, earlier in enumerate(s.rules[:i]):
             if all(getattr(earlier, r) in (None, getattr(rule, r)) for r in REGIMES):
@@ -460,8 +464,11 @@ def _validate(s: Strategy) -> None:
             raise fail(key, ov, "expected an Overlay")
         if ov.feature not in FEATURE_NAMES:
             hint = did_you_mean(ov.feature, FEATURE_NAMES) if isinstance(ov.feature, str) else ""
-            raise fail(f"{key}.feature", ov.feature,
-                       f"unknown feature; expected one of {', '.join(FEATURE_NAMES)}{hint}")
+            raise fail(
+                f"{key}.feature",
+                ov.feature,
+                f"unknown feature; expected one of {', '.join(FEATURE_NAMES)}{hint}",
+            )
         check(f"{key}.slope", ov.slope, float)
         check(f"{key}.center", ov.center, float)
 
@@ -470,8 +477,11 @@ def _validate(s: Strategy) -> None:
     if not isinstance(s.costs, Costs):
         raise fail("costs", s.costs, "expected a Costs")
     if s.rebalance.frequency not in FREQUENCIES:
-        raise fail("rebalance.frequency", s.rebalance.frequency,
-                   "expected 'D' (daily), 'W' (weekly) or 'M' (monthly)")
+        raise fail(
+            "rebalance.frequency",
+            s.rebalance.frequency,
+            "expected 'D' (daily), 'W' (weekly) or 'M' (monthly)",
+        )
     for key, toml_key, value, typ in (
         ("rebalance.band", "rebalance.band", s.rebalance.band, float),
         ("execution_lag", "execution.lag", s.execution_lag, int),
@@ -482,8 +492,11 @@ def _validate(s: Strategy) -> None:
         if problem:
             raise fail(toml_key, value, problem)
     if s.cash_rate not in CASH_RATES:
-        raise fail("cash.rate", s.cash_rate,
-                   "unknown cash rate series; expected 'DTB3' (3-month T-bill) or 'none' (0%)")
+        raise fail(
+            "cash.rate",
+            s.cash_rate,
+            "unknown cash rate series; expected 'DTB3' (3-month T-bill) or 'none' (0%)",
+        )
 
     if not isinstance(s.sweep, Mapping):
         raise fail("sweep", s.sweep, "expected a table of dotted key -> values")
@@ -497,16 +510,26 @@ def _validate(s: Strategy) -> None:
     object.__setattr__(s, "sweep", SweepTable(clean))
 
 
-_TOML_KEY = {"default_weight": "allocation.default", "min_weight": "allocation.min_weight",
-             "max_weight": "allocation.max_weight", "execution_lag": "execution.lag"}
+_TOML_KEY = {
+    "default_weight": "allocation.default",
+    "min_weight": "allocation.min_weight",
+    "max_weight": "allocation.max_weight",
+    "execution_lag": "execution.lag",
+}
 
 
 def _value_problem(key: str, v: Any) -> str | None:
     """What is wrong with value ``v`` of dotted key ``key`` on its own, or None."""
     if key == "execution_lag":
         ok = v >= 1
-        return None if ok else ("expected >= 1 trading day (0 would trade on the close the "
-                                "decision was computed from: look-ahead)")
+        return (
+            None
+            if ok
+            else (
+                "expected >= 1 trading day (0 would trade on the close the "
+                "decision was computed from: look-ahead)"
+            )
+        )
     if key == "rebalance.band" and not 0.0 <= v < 1.0:
         return "expected a no-trade band in [0, 1)"
     if key.startswith("costs.") and not 0.0 <= v < 1.0:
@@ -526,11 +549,14 @@ def sweep_values(types: Mapping[str, type], key: str, values: Any) -> tuple:
     typ = types.get(key)
     if typ is None:
         sweepable = [k for k, t in types.items() if t is not str]
-        raise ValueError(f"unknown sweep key{did_you_mean(key, sweepable)}; "
-                         f"sweepable keys: {', '.join(sweepable)}")
+        raise ValueError(
+            f"unknown sweep key{did_you_mean(key, sweepable)}; "
+            f"sweepable keys: {', '.join(sweepable)}"
+        )
     if typ is str:
-        raise ValueError("not sweepable (a string setting); sweep it by running one strategy "
-                         "file per value")
+        raise ValueError(
+            "not sweepable (a string setting); sweep it by running one strategy file per value"
+        )
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise ValueError(f"expected a list of values, got {values!r}")
     out = []
@@ -562,8 +588,10 @@ def check_combinations(s: Strategy, table: Mapping[str, tuple]) -> None:
         keys = [k for k in table if k.startswith(f"{group}.")]
         n = math.prod(len(table[k]) for k in keys)
         if n > MAX_CHECKED:
-            raise ValueError(f"{n:,} combinations of {group}.* parameters (more than "
-                             f"{MAX_CHECKED:,} regime variants); narrow their ranges")
+            raise ValueError(
+                f"{n:,} combinations of {group}.* parameters (more than "
+                f"{MAX_CHECKED:,} regime variants); narrow their ranges"
+            )
         base = getattr(s.regimes, group)
         names = [k.partition(".")[2] for k in keys]
         for combo in itertools.product(*(table[k] for k in keys)):
@@ -571,19 +599,25 @@ def check_combinations(s: Strategy, table: Mapping[str, tuple]) -> None:
                 dataclasses.replace(base, **dict(zip(names, combo, strict=True)))
             except ParameterError as e:
                 shown = ", ".join(f"{k}={v!r}" for k, v in zip(keys, combo, strict=True))
-                raise ValueError(f"the combination {shown} is invalid: "
-                                 f"{param_key(group, e)}") from None
+                raise ValueError(
+                    f"the combination {shown} is invalid: {param_key(group, e)}"
+                ) from None
     los = table.get("min_weight", (s.min_weight,))
     his = table.get("max_weight", (s.max_weight,))
     if max(los) > min(his):
-        raise ValueError(f"min_weight = {max(los)!r} is above max_weight = {min(his)!r} "
-                         "in some combinations")
-    weights = {f"weights.{r.name}" if r.name else f"allocation.rules[{i}].weight": (r.weight,)
-               for i, r in enumerate(s.rules)}
+        raise ValueError(
+            f"min_weight = {max(los)!r} is above max_weight = {min(his)!r} in some combinations"
+        )
+    weights = {
+        f"weights.{r.name}" if r.name else f"allocation.rules[{i}].weight": (r.weight,)
+        for i, r in enumerate(s.rules)
+    }
     weights["default_weight"] = (s.default_weight,)
     for key, base_values in weights.items():
         values = table.get(key, base_values)
         if min(values) < max(los) or max(values) > min(his):
-            raise ValueError(f"{key} ranges over [{min(values)!r}, {max(values)!r}], outside "
-                             f"[min_weight, max_weight] = [{max(los)!r}, {min(his)!r}] in some "
-                             "combinations")
+            raise ValueError(
+                f"{key} ranges over [{min(values)!r}, {max(values)!r}], outside "
+                f"[min_weight, max_weight] = [{max(los)!r}, {min(his)!r}] in some "
+                "combinations"
+            )

@@ -48,8 +48,18 @@ from strategies.spec import (
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 """Folder of the built-in strategy files (``<name>.toml``)."""
 
-_TOP = ("name", "description", "regimes", "allocation", "overlays", "rebalance", "execution",
-        "costs", "cash", "sweep")
+_TOP = (
+    "name",
+    "description",
+    "regimes",
+    "allocation",
+    "overlays",
+    "rebalance",
+    "execution",
+    "costs",
+    "cash",
+    "sweep",
+)
 _RANGE = frozenset({"start", "stop", "step", "values"})
 
 
@@ -69,8 +79,12 @@ def load_strategy(name_or_path: str | os.PathLike[str]) -> Strategy:
     names = builtin_names()
     if text.startswith("builtin:"):  # a Strategy.source
         text = text.removeprefix("builtin:")
-    path_like = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or "/" in text \
+    path_like = (
+        isinstance(name_or_path, os.PathLike)
+        or text.endswith(".toml")
+        or "/" in text
         or os.sep in text
+    )
     if not path_like and text in names:
         return read_strategy(BUILTIN_DIR / f"{text}.toml", source=f"builtin:{text}")
     if path_like or Path(text).is_file():
@@ -110,7 +124,7 @@ def parse_strategy(mapping: Mapping[str, Any], source: str = "") -> Strategy:
     _keys(w, mapping, _TOP, "")
     name = mapping.get("name", default_name)
     if not name:
-        raise StrategyError(f"{w}: name: missing; add name = \"...\" at the top of the file")
+        raise StrategyError(f'{w}: name: missing; add name = "..." at the top of the file')
 
     regimes = _table(w, mapping, "regimes")
     _keys(w, regimes, PARAM_GROUPS, "regimes.")
@@ -140,8 +154,12 @@ def parse_strategy(mapping: Mapping[str, Any], source: str = "") -> Strategy:
         overlays.append(Overlay(**ov))
 
     sections = {}
-    for section, allowed in (("rebalance", ("frequency", "band")), ("execution", ("lag",)),
-                             ("costs", ("fees", "slippage")), ("cash", ("rate",))):
+    for section, allowed in (
+        ("rebalance", ("frequency", "band")),
+        ("execution", ("lag",)),
+        ("costs", ("fees", "slippage")),
+        ("cash", ("rate",)),
+    ):
         sections[section] = _table(w, mapping, section)
         _keys(w, sections[section], allowed, f"{section}.")
     sweep = _sweep(w, _table(w, mapping, "sweep"))
@@ -188,8 +206,12 @@ def to_dict(s: Strategy) -> dict[str, Any]:
         row.update(r.conditions())
         row["weight"] = r.weight
         rules.append(row)
-    out["allocation"] = {"default": s.default_weight, "min_weight": s.min_weight,
-                         "max_weight": s.max_weight, "rules": rules}
+    out["allocation"] = {
+        "default": s.default_weight,
+        "min_weight": s.min_weight,
+        "max_weight": s.max_weight,
+        "rules": rules,
+    }
     if s.overlays:
         out["overlays"] = [dataclasses.asdict(o) for o in s.overlays]
     out["rebalance"] = dataclasses.asdict(s.rebalance)
@@ -214,8 +236,10 @@ def _keys(w: str, table: Mapping[str, Any], allowed: Any, prefix: str) -> None:
     allowed = list(allowed)
     for key in table:
         if key not in allowed:
-            raise StrategyError(f"{w}: {prefix}{key}: unknown key{did_you_mean(key, allowed)}; "
-                                f"known keys here: {', '.join(allowed)}")
+            raise StrategyError(
+                f"{w}: {prefix}{key}: unknown key{did_you_mean(key, allowed)}; "
+                f"known keys here: {', '.join(allowed)}"
+            )
 
 
 def _table(w: str, parent: Mapping[str, Any], key: str, prefix: str = "") -> dict[str, Any]:
@@ -228,8 +252,9 @@ def _table(w: str, parent: Mapping[str, Any], key: str, prefix: str = "") -> dic
 def _tables(w: str, parent: Mapping[str, Any], key: str, prefix: str) -> list[dict[str, Any]]:
     value = parent.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
-        raise StrategyError(f"{w}: {prefix}{key} = {value!r}: expected an array of tables "
-                            f"[[{prefix}{key}]]")
+        raise StrategyError(
+            f"{w}: {prefix}{key} = {value!r}: expected an array of tables [[{prefix}{key}]]"
+        )
     return [dict(v) for v in value]
 
 
@@ -267,13 +292,17 @@ def _sweep_values(w: str, key: str, v: Any) -> tuple:
             raise StrategyError(f"{label}: empty list of values; give at least one value")
         return tuple(v)
     if not isinstance(v, Mapping):
-        raise StrategyError(f"{label} = {v!r}: expected a list of values, "
-                            "{start, stop, step} or {values = [...]}")
+        raise StrategyError(
+            f"{label} = {v!r}: expected a list of values, "
+            "{start, stop, step} or {values = [...]}"
+        )
     if set(v) == {"values"}:
         return _sweep_values(w, key, v["values"])
     if set(v) != {"start", "stop", "step"}:
-        raise StrategyError(f"{label} = {v!r}: expected {{start, stop, step}} (stop inclusive) "
-                            "or {values = [...]}")
+        raise StrategyError(
+            f"{label} = {v!r}: expected {{start, stop, step}} (stop inclusive) "
+            "or {values = [...]}"
+        )
     try:
         return value_range(v["start"], v["stop"], v["step"])
     except ValueError as e:

@@ -81,8 +81,12 @@ class FredCsv:
         params = {"id": series_id}
         what = f"FRED CSV {series_id}"
         raw = http.get_text(self.url, params, what=what)
-        return Download(series_id, canonical_fred_csv(raw, series_id, what), self.name,
-                        http.display_url(self.url, params))
+        return Download(
+            series_id,
+            canonical_fred_csv(raw, series_id, what),
+            self.name,
+            http.display_url(self.url, params),
+        )
 
 
 def _api_error(payload: Any) -> str | None:
@@ -101,15 +105,25 @@ def observations_to_csv(
     """
     rows: list[tuple[str, str, str]] = []
     for i, ob in enumerate(observations):
-        if not isinstance(ob, dict) or "date" not in ob or "value" not in ob or (
-            vintages and "realtime_start" not in ob
+        if (
+            not isinstance(ob, dict)
+            or "date" not in ob
+            or "value" not in ob
+            or (vintages and "realtime_start" not in ob)
         ):
             keys = "date, value, realtime_start" if vintages else "date, value"
-            raise FetchError(f"{what}: observation #{i + 1} is malformed ({str(ob)[:80]}); "
-                             f"expected the keys {keys}")
+            raise FetchError(
+                f"{what}: observation #{i + 1} is malformed ({str(ob)[:80]}); "
+                f"expected the keys {keys}"
+            )
         value = str(ob["value"]).strip()
-        rows.append((str(ob["date"]).strip(), "" if value in _MISSING else value,
-                     str(ob.get("realtime_start", "")).strip()))
+        rows.append(
+            (
+                str(ob["date"]).strip(),
+                "" if value in _MISSING else value,
+                str(ob.get("realtime_start", "")).strip(),
+            )
+        )
     if not rows:
         raise FetchError(f"{what}: the API returned no observations")
     rows.sort(key=lambda r: (r[0], r[2]))
@@ -195,5 +209,7 @@ class FredApi:
                 f"{count}; retry later"
             )
         text = observations_to_csv(observations, series_id, vintages=self.vintages, what=what)
-        shown = {k: v for k, v in self._params(series_id, 0).items() if k not in ("limit", "offset")}
+        shown = {
+            k: v for k, v in self._params(series_id, 0).items() if k not in ("limit", "offset")
+        }
         return Download(series_id, text, self.name, http.display_url(self.url, shown))

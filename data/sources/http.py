@@ -66,20 +66,26 @@ def get_text(
         )
     except requests.RequestException as exc:
         raise FetchError(
-            redact(f"{what}: download from {host} failed ({type(exc).__name__}: {exc}); "
-                   f"check the network and retry")
+            redact(
+                f"{what}: download from {host} failed ({type(exc).__name__}: {exc}); "
+                f"check the network and retry"
+            )
         ) from None
     if resp.status_code != 200:
         body = " ".join(resp.text.split())[:160] if resp.text else ""
         raise FetchError(
-            redact(f"{what}: HTTP {resp.status_code} from {host}"
-                   + (f" ({body})" if body else "")
-                   + "; check the series id, or retry later")
+            redact(
+                f"{what}: HTTP {resp.status_code} from {host}"
+                + (f" ({body})" if body else "")
+                + "; check the series id, or retry later"
+            )
         )
     try:
         text = resp.content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FetchError(f"{what}: the response from {host} is not UTF-8 text ({exc.reason})") from None
+        raise FetchError(
+            f"{what}: the response from {host} is not UTF-8 text ({exc.reason})"
+        ) from None
     if not text.strip():
         raise FetchError(f"{what}: empty response from {host}; retry later")
     return text

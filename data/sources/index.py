@@ -120,8 +120,16 @@ def yahoo_chart_to_csv(payload: Any, what: str, now: pd.Timestamp) -> str:
         close = _fmt_price(cols["close"][i])
         if not close or not _settled(day, now):
             continue
-        rows.append([day, _fmt_price(cols["open"][i]), _fmt_price(cols["high"][i]),
-                     _fmt_price(cols["low"][i]), close, _fmt_volume(cols["volume"][i])])
+        rows.append(
+            [
+                day,
+                _fmt_price(cols["open"][i]),
+                _fmt_price(cols["high"][i]),
+                _fmt_price(cols["low"][i]),
+                close,
+                _fmt_volume(cols["volume"][i]),
+            ]
+        )
     if not rows:
         raise FetchError(f"{what}: the response has no settled bar with a close")
     return _index_csv(_collapse_duplicates(rows, what))
@@ -148,8 +156,10 @@ def stooq_csv_to_csv(raw: str, what: str, now: pd.Timestamp) -> str:
     out: list[list[str]] = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise FetchError(f"{what}: line {line}: malformed row {','.join(row)!r}; "
-                             f"expected {len(header)} fields (truncated download?)")
+            raise FetchError(
+                f"{what}: line {line}: malformed row {','.join(row)!r}; "
+                f"expected {len(header)} fields (truncated download?)"
+            )
         cells = [row[j].strip() if j >= 0 else "" for j in pos]
         if cells[0] and len(cells[0]) == 10 and not _settled(cells[0], now):
             continue
@@ -177,8 +187,13 @@ class Yahoo:
         now = self.now if self.now is not None else now_et()
         period1 = int(pd.Timestamp(self.start, tz="UTC").timestamp())
         period2 = int((pd.Timestamp(now.normalize(), tz="UTC") + pd.Timedelta(days=2)).timestamp())
-        params: dict[str, str | int] = {"period1": period1, "period2": period2, "interval": "1d",
-                                         "includePrePost": "false", "events": "div,splits"}
+        params: dict[str, str | int] = {
+            "period1": period1,
+            "period2": period2,
+            "interval": "1d",
+            "includePrePost": "false",
+            "events": "div,splits",
+        }
         url = self.url.format(symbol=self.symbol.replace("^", "%5E"))
         raw = http.get_text(url, params, what=what)
         try:
@@ -188,8 +203,12 @@ class Yahoo:
                 f"{what}: the response is not valid JSON (line {exc.lineno}, column {exc.colno}: "
                 f"{exc.msg}); the download was cut short or is an error page"
             ) from None
-        return Download(series_id, yahoo_chart_to_csv(payload, what, now), self.name,
-                        http.display_url(url, params))
+        return Download(
+            series_id,
+            yahoo_chart_to_csv(payload, what, now),
+            self.name,
+            http.display_url(url, params),
+        )
 
 
 @dataclass(frozen=True)
@@ -205,8 +224,16 @@ class Stooq:
     def fetch(self, series_id: str) -> Download:
         what = f"Stooq {self.symbol} ({series_id})"
         now = self.now if self.now is not None else now_et()
-        params = {"s": self.symbol, "i": "d", "d1": self.start.replace("-", ""),
-                  "d2": now.strftime("%Y%m%d")}
+        params = {
+            "s": self.symbol,
+            "i": "d",
+            "d1": self.start.replace("-", ""),
+            "d2": now.strftime("%Y%m%d"),
+        }
         raw = http.get_text(self.url, params, what=what)
-        return Download(series_id, stooq_csv_to_csv(raw, what, now), self.name,
-                        http.display_url(self.url, params))
+        return Download(
+            series_id,
+            stooq_csv_to_csv(raw, what, now),
+            self.name,
+            http.display_url(self.url, params),
+        )

@@ -124,8 +124,10 @@ class UpdateResult:
         if self.status == "unchanged":
             text = f"{self.series_id:<16} unchanged ({self.rows:,} rows, {span}) [{self.source}]"
         else:
-            text = (f"{self.series_id:<16} updated {self.rows:,} rows (+{self.new_dates:,} new "
-                    f"dates, {span}) [{self.source}]")
+            text = (
+                f"{self.series_id:<16} updated {self.rows:,} rows (+{self.new_dates:,} new "
+                f"dates, {span}) [{self.source}]"
+            )
         return f"{text}; {self.note}" if self.note else text
 
 
@@ -133,7 +135,9 @@ def _dates(frame: pd.DataFrame) -> np.ndarray:
     return np.unique(frame["obs_date"].values)
 
 
-def _previous(s: SeriesSpec, cache_file: Path, snapshot_dir: Path) -> tuple[pd.DataFrame | None, str]:
+def _previous(
+    s: SeriesSpec, cache_file: Path, snapshot_dir: Path
+) -> tuple[pd.DataFrame | None, str]:
     """The data the store reads today without a data dir: the cached file, else the snapshot.
 
     An unreadable cached file does not count (the download may replace it).
@@ -182,7 +186,9 @@ def validate_download(
         new_d, old_d = _dates(frame), _dates(previous)
         problems = []
         if len(new_d) < len(old_d):
-            problems.append(f"{len(new_d):,} observation dates, {previous_label} has {len(old_d):,}")
+            problems.append(
+                f"{len(new_d):,} observation dates, {previous_label} has {len(old_d):,}"
+            )
         if new_d[0] > old_d[0]:
             problems.append(f"starts {str(new_d[0])[:10]}, after {str(old_d[0])[:10]}")
         if new_d[-1] < old_d[-1]:
@@ -236,8 +242,15 @@ def fetch_to_cache(
     if user_dir is not None and (user_dir / s.filename).is_file():
         note = f"{user_dir / s.filename} still takes precedence over the cache"
     valued = _dates(frame[frame["value"].notna()])
-    common = dict(rows=len(frame), new_dates=new_dates, first=str(valued[0])[:10],
-                  last=str(valued[-1])[:10], source=download.source, path=target, note=note)
+    common = dict(
+        rows=len(frame),
+        new_dates=new_dates,
+        first=str(valued[0])[:10],
+        last=str(valued[-1])[:10],
+        source=download.source,
+        path=target,
+        note=note,
+    )
     try:
         unchanged = target.is_file() and target.read_text(encoding="utf-8") == download.text
     except (OSError, UnicodeDecodeError):
@@ -247,8 +260,10 @@ def fetch_to_cache(
     try:
         paths.atomic_write_text(target, download.text)
     except OSError as exc:
-        raise FetchError(f"{target}: cannot write the cache ({exc.strerror or exc}); "
-                         f"check the folder's permissions or set RUNOFF_CACHE_DIR") from None
+        raise FetchError(
+            f"{target}: cannot write the cache ({exc.strerror or exc}); "
+            f"check the folder's permissions or set RUNOFF_CACHE_DIR"
+        ) from None
     return UpdateResult(series_id, "updated", **common)  # type: ignore[arg-type]
 
 
@@ -300,8 +315,13 @@ def update(
         if on_start is not None:
             on_start(sid)
         try:
-            res = fetch_to_cache(sid, sources.for_series(sid), cache_dir=cache_dir,
-                                 snapshot_dir=snapshot_dir, data_dir=data_dir)
+            res = fetch_to_cache(
+                sid,
+                sources.for_series(sid),
+                cache_dir=cache_dir,
+                snapshot_dir=snapshot_dir,
+                data_dir=data_dir,
+            )
         except FetchError as exc:
             res = UpdateResult(sid, "failed", source=sources.for_series(sid).name, reason=str(exc))
         results.append(res)

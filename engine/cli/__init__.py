@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "engine.cli.regimes_cmd",
     "engine.cli.backtest_cmd",
     "engine.cli.signals_cmd",
+    "engine.cli.sweep_cmd",
 )
 """Modules that each register one top-level sub-command, in the order ``--help`` lists them."""
 

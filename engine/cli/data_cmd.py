@@ -99,36 +99,72 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="data_command", metavar="ACTION")
     sub.required = True
 
-    p = sub.add_parser("status", help="per series: origin, range, rows, last value, units, age",
-                       description=_STATUS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "status",
+        help="per series: origin, range, rows, last value, units, age",
+        description=_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list of objects")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("update", help="download series into the cache (FRED, Yahoo, Stooq)",
-                       description=_UPDATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("series", nargs="*", metavar="SERIES",
-                   help="series ids (default: every FRED series of the manifest and GSPC)")
-    p.add_argument("--source", choices=("auto", "fred-csv", "fred-api"), default="auto",
-                   help="FRED source (default auto: fred-api with vintages if FRED_API_KEY "
-                   "is set, else the keyless fred-csv)")
-    p.add_argument("--no-vintages", action="store_true",
-                   help="with fred-api: latest values only, available_at by the release rule")
-    p.add_argument("--index-source", choices=("yahoo", "stooq"), default="yahoo",
-                   help="S&P 500 source (default: yahoo)")
+    p = sub.add_parser(
+        "update",
+        help="download series into the cache (FRED, Yahoo, Stooq)",
+        description=_UPDATE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "series",
+        nargs="*",
+        metavar="SERIES",
+        help="series ids (default: every FRED series of the manifest and GSPC)",
+    )
+    p.add_argument(
+        "--source",
+        choices=("auto", "fred-csv", "fred-api"),
+        default="auto",
+        help="FRED source (default auto: fred-api with vintages if FRED_API_KEY "
+        "is set, else the keyless fred-csv)",
+    )
+    p.add_argument(
+        "--no-vintages",
+        action="store_true",
+        help="with fred-api: latest values only, available_at by the release rule",
+    )
+    p.add_argument(
+        "--index-source",
+        choices=("yahoo", "stooq"),
+        default="yahoo",
+        help="S&P 500 source (default: yahoo)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=cmd_update)
 
-    p = sub.add_parser("verify", help="check every series; exit 1 on an error",
-                       description=_VERIFY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "verify",
+        help="check every series; exit 1 on an error",
+        description=_VERIFY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("show", help="what was known of a series at a date's 16:00 ET",
-                       description=_SHOW_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "show",
+        help="what was known of a series at a date's 16:00 ET",
+        description=_SHOW_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("series", metavar="SERIES", help="series id, e.g. WALCL")
     p.add_argument("--as-of", required=True, metavar="DATE", help="decision day, YYYY-MM-DD")
-    p.add_argument("--last", type=int, default=5, metavar="N",
-                   help="list the last N observations public then (default: 5)")
+    p.add_argument(
+        "--last",
+        type=int,
+        default=5,
+        metavar="N",
+        help="list the last N observations public then (default: 5)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=cmd_show)
 
@@ -151,8 +187,10 @@ def table(header: list[str], rows: list[list[str]], right: set[int] | None = Non
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        parts = [str(c).rjust(w) if i in right else str(c).ljust(w)
-                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        parts = [
+            str(c).rjust(w) if i in right else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
@@ -185,17 +223,40 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(_json([r.to_dict() for r in rows]))
         return 0
-    header = ["series", "origin", "file", "first", "last", "rows", "missing", "last value",
-              "units", "to $bn", "release", "age", "vs S&P"]
+    header = [
+        "series",
+        "origin",
+        "file",
+        "first",
+        "last",
+        "rows",
+        "missing",
+        "last value",
+        "units",
+        "to $bn",
+        "release",
+        "age",
+        "vs S&P",
+    ]
     body = []
     for r in rows:
-        body.append([
-            r.id, r.origin, r.file.rsplit("/", 1)[-1] if r.file else "-", r.first or "-",
-            r.last or "-", f"{r.rows:,}", f"{r.missing:,}", fmt_value(r.last_value), r.units,
-            "-" if r.to_bn is None else f"x{r.to_bn:g}", r.release + (" (vintages)" if r.vintages else ""),
-            "-" if r.age_days is None else f"{r.age_days}d",
-            "-" if r.age_vs_index_days is None else f"{r.age_vs_index_days}d",
-        ])
+        body.append(
+            [
+                r.id,
+                r.origin,
+                r.file.rsplit("/", 1)[-1] if r.file else "-",
+                r.first or "-",
+                r.last or "-",
+                f"{r.rows:,}",
+                f"{r.missing:,}",
+                fmt_value(r.last_value),
+                r.units,
+                "-" if r.to_bn is None else f"x{r.to_bn:g}",
+                r.release + (" (vintages)" if r.vintages else ""),
+                "-" if r.age_days is None else f"{r.age_days}d",
+                "-" if r.age_vs_index_days is None else f"{r.age_vs_index_days}d",
+            ]
+        )
     print(table(header, body, right={5, 6, 7, 11, 12}))
     folders = [("snapshot", store.snapshot_dir), ("cache", store.cache_dir)]
     if store.data_dir is not None:
@@ -214,10 +275,16 @@ def cmd_update(args: argparse.Namespace) -> int:
     from data.sources import Sources, resolve_ids, update
 
     ids = resolve_ids(args.series)
-    sources = Sources.default(fred=args.source, index=args.index_source,
-                              vintages=not args.no_vintages)
-    bar = tqdm(total=len(ids), file=sys.stderr, unit="series", disable=True if args.no_progress else None,
-               dynamic_ncols=True)
+    sources = Sources.default(
+        fred=args.source, index=args.index_source, vintages=not args.no_vintages
+    )
+    bar = tqdm(
+        total=len(ids),
+        file=sys.stderr,
+        unit="series",
+        disable=True if args.no_progress else None,
+        dynamic_ncols=True,
+    )
 
     def on_start(sid: str) -> None:
         bar.set_description(sid)
@@ -227,15 +294,18 @@ def cmd_update(args: argparse.Namespace) -> int:
         tqdm.write(res.line(), file=sys.stdout)
 
     try:
-        results = update(ids, sources=sources, data_dir=args.data_dir, on_start=on_start,
-                         on_result=on_result)
+        results = update(
+            ids, sources=sources, data_dir=args.data_dir, on_start=on_start, on_result=on_result
+        )
     finally:
         bar.close()
     failed = [r.series_id for r in results if not r.ok]
     n_up = sum(r.status == "updated" for r in results)
     n_same = sum(r.status == "unchanged" for r in results)
-    print(f"{n_up} updated, {n_same} unchanged, {len(failed)} failed"
-          + (f" ({', '.join(failed)}); their previous files were kept" if failed else ""))
+    print(
+        f"{n_up} updated, {n_same} unchanged, {len(failed)} failed"
+        + (f" ({', '.join(failed)}); their previous files were kept" if failed else "")
+    )
     return 1 if failed else 0
 
 
@@ -243,12 +313,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """``runoff data verify``: print the report; exit 1 when an error-level check fails."""
     report = verify_store(_store(args))
     if args.json:
-        print(_json({"ok": report.ok, "errors": len(report.errors),
-                     "warnings": len(report.warnings),
-                     "series": [r.to_dict() for r in report.series]}))
+        print(
+            _json(
+                {
+                    "ok": report.ok,
+                    "errors": len(report.errors),
+                    "warnings": len(report.warnings),
+                    "series": [r.to_dict() for r in report.series],
+                }
+            )
+        )
         return 0 if report.ok else 1
-    body = [[r.series, r.status, r.origin, f"{r.rows:,}", r.first or "-", r.last or "-"]
-            for r in report.series]
+    body = [
+        [r.series, r.status, r.origin, f"{r.rows:,}", r.first or "-", r.last or "-"]
+        for r in report.series
+    ]
     print(table(["series", "status", "origin", "rows", "first", "last"], body, right={3}))
     findings = report.findings
     if findings:
@@ -256,9 +335,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for f in findings:
         print(f"{f.severity.value:<7} {f.series:<16} {f.check:<12} {f.message}")
     n_info = sum(f.severity is Severity.INFO for f in findings)
-    print(f"\n{len(report.series)} series checked: {len(report.errors)} errors, "
-          f"{len(report.warnings)} warnings, {n_info} notes -> "
-          + ("OK" if report.ok else "FAILED"))
+    print(
+        f"\n{len(report.series)} series checked: {len(report.errors)} errors, "
+        f"{len(report.warnings)} warnings, {n_info} notes -> " + ("OK" if report.ok else "FAILED")
+    )
     return 0 if report.ok else 1
 
 
@@ -276,15 +356,24 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     s = k.spec
     scale = f", x{s.to_bn:g} to $bn" if s.to_bn is not None else ""
-    print(f"{s.id}: {s.title} ({s.units}{scale}; release rule {s.release.value}"
-          + (", ALFRED vintages" if k.vintages else "") + ")")
+    print(
+        f"{s.id}: {s.title} ({s.units}{scale}; release rule {s.release.value}"
+        + (", ALFRED vintages" if k.vintages else "")
+        + ")"
+    )
     print(f"known at {k.decision.strftime('%Y-%m-%d %H:%M')} ET, from {k.path} ({k.origin})")
     if k.value is None:
         print("nothing public yet")
         return 0
     print(f"latest: {fmt_value(k.value)} for {_ts(k.obs_date)}, public since {_ts(k.available_at)}")
     print(f"last {len(k.history)} observation(s) public then:")
-    body = [[str(pd.Timestamp(r.obs_date).date()), fmt_value(float(r.value)),
-             _ts(pd.Timestamp(r.available_at))] for r in k.history.itertuples(index=False)]
+    body = [
+        [
+            str(pd.Timestamp(r.obs_date).date()),
+            fmt_value(float(r.value)),
+            _ts(pd.Timestamp(r.available_at)),
+        ]
+        for r in k.history.itertuples(index=False)
+    ]
     print(table(["obs_date", "value", "available_at"], body, right={1}))
     return 0

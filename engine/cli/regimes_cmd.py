@@ -52,23 +52,44 @@ examples:
 
 
 def _add_params(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--strategy", metavar="NAME_OR_TOML",
-                   help="take the regime parameters of a built-in strategy or a TOML file")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one regime parameter, e.g. balance_sheet.window_weeks=26, "
-                   "policy.sahm_threshold=0.5 (repeatable)")
+    p.add_argument(
+        "--strategy",
+        metavar="NAME_OR_TOML",
+        help="take the regime parameters of a built-in strategy or a TOML file",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one regime parameter, e.g. balance_sheet.window_weeks=26, "
+        "policy.sahm_threshold=0.5 (repeatable)",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "regimes", help="print the regime timeline as spans", description=_REGIMES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "regimes",
+        help="print the regime timeline as spans",
+        description=_REGIMES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--start", metavar="DATE", help="first day (default: the first trading day)")
     p.add_argument("--end", metavar="DATE", help="last day (default: the last trading day)")
-    p.add_argument("--freq", choices=("D", "W", "M"), default="D", type=str.upper,
-                   help="resample the daily regimes (last value of each week / month) first")
-    p.add_argument("--kind", action="append", choices=REGIME_NAMES, metavar="KIND",
-                   help=f"only these regimes ({', '.join(REGIME_NAMES)}; repeatable)")
+    p.add_argument(
+        "--freq",
+        choices=("D", "W", "M"),
+        default="D",
+        type=str.upper,
+        help="resample the daily regimes (last value of each week / month) first",
+    )
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=REGIME_NAMES,
+        metavar="KIND",
+        help=f"only these regimes ({', '.join(REGIME_NAMES)}; repeatable)",
+    )
     _add_params(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print a JSON list of spans")
@@ -76,8 +97,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_regimes)
 
     p = subparsers.add_parser(
-        "explain", help="what the engine knew and concluded on one day, and why",
-        description=_EXPLAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "explain",
+        help="what the engine knew and concluded on one day, and why",
+        description=_EXPLAIN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
     _add_params(p)
     p.add_argument("--json", action="store_true", help="print a JSON object")
@@ -95,8 +119,9 @@ def regime_params(args: argparse.Namespace) -> RegimeParams:
     for item in getattr(args, "param", []) or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ParameterError(f"--param {item!r}: expected KEY=VALUE, e.g. "
-                                 "balance_sheet.window_weeks=26")
+            raise ParameterError(
+                f"--param {item!r}: expected KEY=VALUE, e.g. balance_sheet.window_weeks=26"
+            )
         overrides[key.strip()] = value
     return params_with(params, overrides)
 
@@ -123,8 +148,13 @@ def cmd_regimes(args: argparse.Namespace) -> int:
     if args.kind:
         spans = spans[spans["kind"].isin(args.kind)]
     rows = [
-        {"kind": r.kind, "regime": r.regime, "start": r.start.date().isoformat(),
-         "end": r.end.date().isoformat(), "days": int(r.days)}
+        {
+            "kind": r.kind,
+            "regime": r.regime,
+            "start": r.start.date().isoformat(),
+            "end": r.end.date().isoformat(),
+            "days": int(r.days),
+        }
         for r in spans.itertuples(index=False)
     ]
     if args.json:
@@ -132,8 +162,9 @@ def cmd_regimes(args: argparse.Namespace) -> int:
         return 0
     if args.csv:
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=["kind", "regime", "start", "end", "days"],
-                           lineterminator="\n")
+        w = csv.DictWriter(
+            buf, fieldnames=["kind", "regime", "start", "end", "days"], lineterminator="\n"
+        )
         w.writeheader()
         w.writerows(rows)
         print(buf.getvalue(), end="")

@@ -48,8 +48,12 @@ def balance_sheet_codes(growth: np.ndarray, params: BalanceSheetParams) -> np.nd
     """
     _need(params, BalanceSheetParams, "params")
     return balance_sheet_nb(
-        _f64(growth, "growth"), params.expand_enter, params.expand_exit, params.contract_enter,
-        params.contract_exit, params.min_dwell_days,
+        _f64(growth, "growth"),
+        params.expand_enter,
+        params.expand_exit,
+        params.contract_enter,
+        params.contract_exit,
+        params.min_dwell_days,
     )
 
 
@@ -67,14 +71,27 @@ def _phase_args(upper, lower, y10, sahm, day_number, params: PolicyParams) -> tu
     for name, a in zip(("lower", "y10", "sahm", "day_number"), [*arrays[1:], dn], strict=True):
         if len(a) != n:
             raise ParameterError(f"{name}: length {len(a)} differs from upper's {n}")
-    return (*arrays, dn, params.hike_memory_days, params.cut_memory_days, params.y10_drop,
-            params.below_range, params.sahm_threshold, params.intermeeting_days,
-            params.fast_cut_bp, params.fast_cut_days)
+    return (
+        *arrays,
+        dn,
+        params.hike_memory_days,
+        params.cut_memory_days,
+        params.y10_drop,
+        params.below_range,
+        params.sahm_threshold,
+        params.intermeeting_days,
+        params.fast_cut_bp,
+        params.fast_cut_days,
+    )
 
 
 def phase_codes(
-    upper: np.ndarray, lower: np.ndarray, y10: np.ndarray, sahm: np.ndarray,
-    day_number: np.ndarray, params: PolicyParams,
+    upper: np.ndarray,
+    lower: np.ndarray,
+    y10: np.ndarray,
+    sahm: np.ndarray,
+    day_number: np.ndarray,
+    params: PolicyParams,
 ) -> np.ndarray:
     """Policy/yield phase codes (int8 array of shape (n_days,)); see :func:`~engine.regimes.nb.phase_nb`."""
     return phase_nb(*_phase_args(upper, lower, y10, sahm, day_number, params))
@@ -98,8 +115,12 @@ class PhaseTrace:
 
 
 def phase_trace(
-    upper: np.ndarray, lower: np.ndarray, y10: np.ndarray, sahm: np.ndarray,
-    day_number: np.ndarray, params: PolicyParams,
+    upper: np.ndarray,
+    lower: np.ndarray,
+    y10: np.ndarray,
+    sahm: np.ndarray,
+    day_number: np.ndarray,
+    params: PolicyParams,
 ) -> PhaseTrace:
     """The phase codes with the state behind them (for ``runoff explain``)."""
     return PhaseTrace(*phase_trace_nb(*_phase_args(upper, lower, y10, sahm, day_number, params)))
@@ -120,10 +141,16 @@ def regime_codes(
     return {
         "balance_sheet": balance_sheet_codes(f["bs_growth"].to_numpy(), params.balance_sheet),
         "net_liquidity": net_liquidity_codes(
-            f["net_liquidity_change_bn"].to_numpy(), params.net_liquidity),
+            f["net_liquidity_change_bn"].to_numpy(), params.net_liquidity
+        ),
         "phase": phase_codes(
-            f["policy_upper"].to_numpy(), f["policy_lower"].to_numpy(), f["y10"].to_numpy(),
-            f["sahm"].to_numpy(), F.day_numbers(f.index), params.policy),
+            f["policy_upper"].to_numpy(),
+            f["policy_lower"].to_numpy(),
+            f["y10"].to_numpy(),
+            f["sahm"].to_numpy(),
+            F.day_numbers(f.index),
+            params.policy,
+        ),
     }
 
 
@@ -174,7 +201,7 @@ def regime_frame(
     for name in REGIME_NAMES:
         out[f"{name}_code"] = codes[name]
     out.index.name = "date"
-    out = out.loc[wanted[0]:]
+    out = out.loc[wanted[0] :]
     out.attrs.update(feats.attrs)
     out.attrs["params"] = params
     return out
@@ -228,8 +255,11 @@ def regime_spans(frame: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "regime", "start", "end", "days"])
 
 
-_GROUPS = {"balance_sheet": BalanceSheetParams, "net_liquidity": NetLiquidityParams,
-           "policy": PolicyParams}
+_GROUPS = {
+    "balance_sheet": BalanceSheetParams,
+    "net_liquidity": NetLiquidityParams,
+    "policy": PolicyParams,
+}
 
 
 def _parse_value(text: str, kind: str, key: str) -> object:
@@ -269,13 +299,17 @@ def params_with(params: RegimeParams, overrides: dict[str, object]) -> RegimePar
         if group not in _GROUPS:
             raise ParameterError(
                 f"regime parameter {key!r}: unknown group {group!r}; expected one of "
-                f"{', '.join(_GROUPS)} (e.g. balance_sheet.window_weeks=26)")
-        known = {f.name: (f.type if isinstance(f.type, str) else f.type.__name__)
-                 for f in fields(_GROUPS[group])}
+                f"{', '.join(_GROUPS)} (e.g. balance_sheet.window_weeks=26)"
+            )
+        known = {
+            f.name: (f.type if isinstance(f.type, str) else f.type.__name__)
+            for f in fields(_GROUPS[group])
+        }
         if field not in known:
             raise ParameterError(
                 f"regime parameter {key!r}: unknown field {field!r}; expected one of "
-                f"{', '.join(known)}")
+                f"{', '.join(known)}"
+            )
         v = _parse_value(value, known[field], key) if isinstance(value, str) else value
         groups[group] = replace(groups[group], **{field: v})
     return RegimeParams(**groups)

@@ -22,9 +22,7 @@ from engine.regimes.api import phase_trace, regime_frame
 from engine.regimes.nb import REC_FAST, REC_INTERMEETING, REC_SAHM
 from strategies.regimes import RegimeParams
 
-BTFP_UNAVAILABLE = (
-    "unavailable: not in the bundled data; run `runoff data update H41RESPPALDKNWW`"
-)
+BTFP_UNAVAILABLE = "unavailable: not in the bundled data; run `runoff data update H41RESPPALDKNWW`"
 
 
 STALE_DAYS = 13
@@ -85,8 +83,10 @@ def _bs_why(frame: pd.DataFrame, t: int, params: RegimeParams) -> tuple[str, str
     state = frame["balance_sheet"].iloc[t]
     name = "SOMA" if p.measure == "soma" else "total assets"
     if state == "UNKNOWN":
-        return (f"{name} growth unknown: fewer than {p.window_weeks} + 1 weekly observations "
-                "were public"), None
+        return (
+            f"{name} growth unknown: fewer than {p.window_weeks} + 1 weekly observations "
+            "were public"
+        ), None
     s = _run_start(codes, t)
     g0, g = growth[s], growth[t]
     prev = frame["balance_sheet"].iloc[s - 1] if s > 0 else "UNKNOWN"
@@ -99,29 +99,38 @@ def _bs_why(frame: pd.DataFrame, t: int, params: RegimeParams) -> tuple[str, str
     elif prev == "CONTRACTION":
         entry = f"growth {_pct_yr(g0)} > contract_exit {_thr(p.contract_exit)}"
     else:
-        entry = (f"growth {_pct_yr(g0)} between contract_enter {_thr(p.contract_enter)} and "
-                 f"expand_enter {_thr(p.expand_enter)}")
+        entry = (
+            f"growth {_pct_yr(g0)} between contract_enter {_thr(p.contract_enter)} and "
+            f"expand_enter {_thr(p.expand_enter)}"
+        )
     dwell = t - s
     blocked = f"; the minimum dwell of {p.min_dwell_days} trading days holds it ({dwell} so far)"
     if math.isnan(g):
         now = "growth unknown today: state held"
     elif state == "EXPANSION":
-        now = (f"stays: growth {_pct_yr(g)} >= expand_exit {_thr(p.expand_exit)}"
-               if g >= p.expand_exit else
-               f"growth {_pct_yr(g)} < expand_exit {_thr(p.expand_exit)}{blocked}")
+        now = (
+            f"stays: growth {_pct_yr(g)} >= expand_exit {_thr(p.expand_exit)}"
+            if g >= p.expand_exit
+            else f"growth {_pct_yr(g)} < expand_exit {_thr(p.expand_exit)}{blocked}"
+        )
     elif state == "CONTRACTION":
-        now = (f"stays: growth {_pct_yr(g)} <= contract_exit {_thr(p.contract_exit)}"
-               if g <= p.contract_exit else
-               f"growth {_pct_yr(g)} > contract_exit {_thr(p.contract_exit)}{blocked}")
+        now = (
+            f"stays: growth {_pct_yr(g)} <= contract_exit {_thr(p.contract_exit)}"
+            if g <= p.contract_exit
+            else f"growth {_pct_yr(g)} > contract_exit {_thr(p.contract_exit)}{blocked}"
+        )
     elif p.contract_enter < g < p.expand_enter:
-        now = (f"stays: growth {_pct_yr(g)} between contract_enter {_thr(p.contract_enter)} "
-               f"and expand_enter {_thr(p.expand_enter)}")
+        now = (
+            f"stays: growth {_pct_yr(g)} between contract_enter {_thr(p.contract_enter)} "
+            f"and expand_enter {_thr(p.expand_enter)}"
+        )
     else:
         now = f"growth {_pct_yr(g)} crosses an enter threshold{blocked}"
     since = frame.index[s]
     when = "before the start of history" if s == 0 else since.date().isoformat()
-    return (f"{name} growth over {p.window_weeks} weeks: entered {state} {when} with {entry}; "
-            f"now {now}"), _iso(since)
+    return (
+        f"{name} growth over {p.window_weeks} weeks: entered {state} {when} with {entry}; now {now}"
+    ), _iso(since)
 
 
 def _nl_why(row: pd.Series, params: RegimeParams) -> str:
@@ -152,42 +161,58 @@ def _phase_why(frame: pd.DataFrame, t: int, params: RegimeParams, tr) -> tuple[s
     if state == "UNKNOWN":
         return "no policy rate known yet", since
     if state == "HIKING":
-        return (f"hike on {_iso(idx[lh])} (range now {rng}), {t - lh} trading days ago "
-                f"< hike_memory_days {p.hike_memory_days}"), since
+        return (
+            f"hike on {_iso(idx[lh])} (range now {rng}), {t - lh} trading days ago "
+            f"< hike_memory_days {p.hike_memory_days}"
+        ), since
     if state in ("HOLD", "FIRST_HALF"):
-        head = (f"no hike for {t - lh} trading days since {_iso(idx[lh])} "
-                f"(>= hike_memory_days {p.hike_memory_days}) and no cut since; held at {rng}")
+        head = (
+            f"no hike for {t - lh} trading days since {_iso(idx[lh])} "
+            f"(>= hike_memory_days {p.hike_memory_days}) and no cut since; held at {rng}"
+        )
         high = tr.cycle_high[t]
         drop = high - y
         if state == "HOLD":
-            return (f"{head}; 10y {y:.2f} >= lower bound {lo:.2f} and only {drop:.2f} below its "
-                    f"cycle high {high:.2f} (< y10_drop {p.y10_drop:g})"), since
+            return (
+                f"{head}; 10y {y:.2f} >= lower bound {lo:.2f} and only {drop:.2f} below its "
+                f"cycle high {high:.2f} (< y10_drop {p.y10_drop:g})"
+            ), since
         y_s, lo_s, high_s = frame["y10"].iloc[s], frame["policy_lower"].iloc[s], tr.cycle_high[s]
         entry_l = []
         if p.below_range and y_s < lo_s:
             entry_l.append(f"10y {y_s:.2f} < lower bound {lo_s:.2f}")
         if not math.isnan(high_s) and high_s - y_s >= p.y10_drop:
-            entry_l.append(f"10y {y_s:.2f} fell {high_s - y_s:.2f} from its cycle high "
-                           f"{high_s:.2f} (>= y10_drop {p.y10_drop:g})")
+            entry_l.append(
+                f"10y {y_s:.2f} fell {high_s - y_s:.2f} from its cycle high "
+                f"{high_s:.2f} (>= y10_drop {p.y10_drop:g})"
+            )
         entry = " and ".join(entry_l)
         now = []
         if p.below_range and y < lo:
             now.append(f"10y {y:.2f} < lower bound {lo:.2f}")
         if not math.isnan(drop) and drop >= p.y10_drop:
             now.append(f"{drop:.2f} below its cycle high {high:.2f} (>= y10_drop {p.y10_drop:g})")
-        today = "; ".join(now) if now else f"10y {y:.2f} has rebounded, but FIRST_HALF lasts until a cut"
+        today = (
+            "; ".join(now)
+            if now
+            else f"10y {y:.2f} has rebounded, but FIRST_HALF lasts until a cut"
+        )
         return f"{head}; FIRST_HALF since {_iso(idx[s])} when {entry}; today {today}", since
     if state in ("CUTTING", "CUTTING_RECESSION"):
-        head = (f"cut on {_iso(idx[lc])} (range now {rng}), {t - lc} trading days ago "
-                f"< cut_memory_days {p.cut_memory_days}; first cut of this easing on {_iso(idx[s])}")
+        head = (
+            f"cut on {_iso(idx[lc])} (range now {rng}), {t - lc} trading days ago "
+            f"< cut_memory_days {p.cut_memory_days}; first cut of this easing on {_iso(idx[s])}"
+        )
         if state == "CUTTING":
             sahm = frame["sahm"].iloc[t]
-            return (f"{head}; not recession-driven: Sahm {sahm:.2f} < {p.sahm_threshold:g}, no "
-                    f"inter-meeting cut (<= {p.intermeeting_days} calendar days after the previous "
-                    f"change), cuts within {p.fast_cut_days} trading days "
-                    f"{tr.cut_sum_bp[t]:.0f}bp < {p.fast_cut_bp:g}bp"), since
+            return (
+                f"{head}; not recession-driven: Sahm {sahm:.2f} < {p.sahm_threshold:g}, no "
+                f"inter-meeting cut (<= {p.intermeeting_days} calendar days after the previous "
+                f"change), cuts within {p.fast_cut_days} trading days "
+                f"{tr.cut_sum_bp[t]:.0f}bp < {p.fast_cut_bp:g}bp"
+            ), since
         why = []
-        rec = tr.rec_why[s:t + 1]
+        rec = tr.rec_why[s : t + 1]
         for bit in (REC_SAHM, REC_INTERMEETING, REC_FAST):
             hit = np.flatnonzero(rec & bit)
             if not len(hit):
@@ -199,17 +224,23 @@ def _phase_why(frame: pd.DataFrame, t: int, params: RegimeParams, tr) -> tuple[s
             elif bit == REC_INTERMEETING:
                 prev = max(int(tr.last_hike[k - 1]), int(tr.last_cut[k - 1])) if k > 0 else -1
                 gap = (idx[k] - idx[prev]).days if prev >= 0 else -1
-                why.append(f"inter-meeting cut on {d}, {gap} calendar days after the change of "
-                           f"{_iso(idx[prev])} (<= intermeeting_days {p.intermeeting_days})")
+                why.append(
+                    f"inter-meeting cut on {d}, {gap} calendar days after the change of "
+                    f"{_iso(idx[prev])} (<= intermeeting_days {p.intermeeting_days})"
+                )
             else:
-                why.append(f"cuts of {tr.cut_sum_bp[k]:.0f}bp within {p.fast_cut_days} trading "
-                           f"days >= fast_cut_bp {p.fast_cut_bp:g} on {d}")
+                why.append(
+                    f"cuts of {tr.cut_sum_bp[k]:.0f}bp within {p.fast_cut_days} trading "
+                    f"days >= fast_cut_bp {p.fast_cut_bp:g} on {d}"
+                )
         return f"{head}; recession-driven: " + "; ".join(why), since
     last = max(lh, lc)
     if last < 0:
         return f"no rate change seen yet (range {rng})", since
-    return (f"no hike within {p.hike_memory_days} and no cut within {p.cut_memory_days} trading "
-            f"days (last change on {_iso(idx[last])}; range {rng})"), since
+    return (
+        f"no hike within {p.hike_memory_days} and no cut within {p.cut_memory_days} trading "
+        f"days (last change on {_iso(idx[last])}; range {rng})"
+    ), since
 
 
 def _input(store: Store, sid: str, day: pd.Timestamp) -> dict:
@@ -218,7 +249,8 @@ def _input(store: Store, sid: str, day: pd.Timestamp) -> dict:
         "series": sid,
         "value": _num(a["value"]),
         "obs_date": _iso(a["obs_date"]),
-        "available_at": None if pd.isna(a["available_at"])
+        "available_at": None
+        if pd.isna(a["available_at"])
         else pd.Timestamp(a["available_at"]).strftime("%Y-%m-%d %H:%M"),
     }
 
@@ -259,30 +291,45 @@ def explain(
         peak = vis.iloc[ipk]
         wg = F.weekly_growth(walcl, bsp.window_weeks).iloc[len(vis) - 1]
         total = {
-            "value_bn": _num(cur["value"], 3), "obs_date": _iso(cur["obs_date"]),
-            "peak_bn": _num(peak["value"], 3), "peak_date": _iso(peak["obs_date"]),
+            "value_bn": _num(cur["value"], 3),
+            "obs_date": _iso(cur["obs_date"]),
+            "peak_bn": _num(peak["value"], 3),
+            "peak_date": _iso(peak["obs_date"]),
             "change_from_peak_bn": _num(cur["value"] - peak["value"], 3),
             "change_from_peak_pct": _num(cur["value"] / peak["value"] - 1.0),
-            "growth": _num(wg["growth"]), "pace_bn_month": _num(wg["pace"], 3),
+            "growth": _num(wg["growth"]),
+            "pace_bn_month": _num(wg["pace"], 3),
         }
     else:
-        total = {"value_bn": None, "obs_date": None, "peak_bn": None, "peak_date": None,
-                 "change_from_peak_bn": None, "change_from_peak_pct": None, "growth": None,
-                 "pace_bn_month": None}
+        total = {
+            "value_bn": None,
+            "obs_date": None,
+            "peak_bn": None,
+            "peak_date": None,
+            "change_from_peak_bn": None,
+            "change_from_peak_pct": None,
+            "growth": None,
+            "pace_bn_month": None,
+        }
     mw = F.weekly_growth(F.measure_weekly(store, bsp.measure), bsp.window_weeks)
     bs_why, bs_since = _bs_why(frame, t, params)
     gobs = F.carry_obs_date(mw, pd.DatetimeIndex([day]))[0]
     gdp = store.asof("GDP", pd.DatetimeIndex([day])).iloc[0]
     balance_sheet = {
-        "regime": row["balance_sheet"], "since": bs_since, "why": bs_why,
-        "measure": bsp.measure, "window_weeks": bsp.window_weeks,
-        "growth": _num(row["bs_growth"]), "pace_bn_month": _num(row["bs_pace_bn_month"], 3),
+        "regime": row["balance_sheet"],
+        "since": bs_since,
+        "why": bs_why,
+        "measure": bsp.measure,
+        "window_weeks": bsp.window_weeks,
+        "growth": _num(row["bs_growth"]),
+        "pace_bn_month": _num(row["bs_pace_bn_month"], 3),
         "growth_obs_date": _iso(gobs),
         "growth_age_days": None if pd.isna(gobs) else int((day - pd.Timestamp(gobs)).days),
         "soma_bn": _num(row["soma_bn"], 3),
         "total_assets": total,
         "bs_to_gdp": _num(row["bs_to_gdp"]),
-        "gdp_bn": _num(gdp["value"], 3), "gdp_obs_date": _iso(gdp["obs_date"]),
+        "gdp_bn": _num(gdp["value"], 3),
+        "gdp_obs_date": _iso(gdp["obs_date"]),
     }
 
     nlw = F.net_liquidity_weekly(store)
@@ -308,11 +355,16 @@ def explain(
     res = store.asof("WRESBAL", pd.DatetimeIndex([day])).iloc[0]
     if F.btfp_available(store):
         b = store.asof(F.BTFP_ID, pd.DatetimeIndex([day])).iloc[0]
-        btfp = {"available": True, "value_bn": _num(row["btfp_bn"], 3), "obs_date": _iso(b["obs_date"])}
+        btfp = {
+            "available": True,
+            "value_bn": _num(row["btfp_bn"], 3),
+            "obs_date": _iso(b["obs_date"]),
+        }
     else:
         btfp = {"available": False, "value_bn": None, "obs_date": None, "message": BTFP_UNAVAILABLE}
     liquidity = {
-        "reserves_bn": _num(row["reserves_bn"], 3), "reserves_obs_date": _iso(res["obs_date"]),
+        "reserves_bn": _num(row["reserves_bn"], 3),
+        "reserves_obs_date": _iso(res["obs_date"]),
         "on_rrp_bn": _num(row["on_rrp_bn"], 3),
         "on_rrp_obs_date": _iso(rrp["obs_date"]) if row["on_rrp_bn"] > 0 else None,
         "on_rrp_last_operation": _iso(rrp["obs_date"]),
@@ -320,36 +372,52 @@ def explain(
     }
 
     days = frame.index
-    tr = phase_trace(frame["policy_upper"], frame["policy_lower"], frame["y10"], frame["sahm"],
-                     F.day_numbers(days), params.policy)
+    tr = phase_trace(
+        frame["policy_upper"],
+        frame["policy_lower"],
+        frame["y10"],
+        frame["sahm"],
+        F.day_numbers(days),
+        params.policy,
+    )
     ph_why, ph_since = _phase_why(frame, t, params, tr)
     rng = F.policy_range_obs(store)
     rng = rng[rng["available_at"].to_numpy(dtype="datetime64[ns]") <= decision]
     mid = (rng["upper"] + rng["lower"]).to_numpy()
-    chg = np.flatnonzero(np.r_[True, np.abs(np.diff(mid)) > 1e-9]) if len(mid) else np.array([], int)
+    chg = (
+        np.flatnonzero(np.r_[True, np.abs(np.diff(mid)) > 1e-9]) if len(mid) else np.array([], int)
+    )
     ch = int(tr.cycle_start[t])
     high_day = high_obs = None
     if ch >= 0 and not math.isnan(tr.cycle_high[t]):
-        seg = frame["y10"].to_numpy()[ch:t + 1]
+        seg = frame["y10"].to_numpy()[ch : t + 1]
         hd = days[ch + int(np.nanargmax(seg))]
         high_day = _iso(hd)
         high_obs = _iso(store.asof("DGS10", pd.DatetimeIndex([hd]))["obs_date"].iloc[0])
     y10_in = _input(store, "DGS10", day)
     policy = {
-        "regime": row["phase"], "since": ph_since, "why": ph_why,
-        "upper": _num(row["policy_upper"]), "lower": _num(row["policy_lower"]),
+        "regime": row["phase"],
+        "since": ph_since,
+        "why": ph_why,
+        "upper": _num(row["policy_upper"]),
+        "lower": _num(row["policy_lower"]),
         "range_since": _iso(rng["obs_date"].iloc[chg[-1]]) if len(chg) else None,
         "last_hike": _iso(days[int(tr.last_hike[t])]) if tr.last_hike[t] >= 0 else None,
         "last_cut": _iso(days[int(tr.last_cut[t])]) if tr.last_cut[t] >= 0 else None,
         "cycle_start": _iso(days[ch]) if ch >= 0 else None,
-        "y10": _num(row["y10"]), "y10_obs_date": y10_in["obs_date"],
-        "y10_cycle_high": _num(row["y10_cycle_high"]), "y10_cycle_high_obs_date": high_obs,
+        "y10": _num(row["y10"]),
+        "y10_obs_date": y10_in["obs_date"],
+        "y10_cycle_high": _num(row["y10_cycle_high"]),
+        "y10_cycle_high_obs_date": high_obs,
         "y10_cycle_high_seen": high_day,
         "y10_drawdown": _num(row["y10_drawdown"]),
         "y10_minus_upper": _num(row["y10_minus_upper"]),
         "y10_minus_lower": _num(row["y10_minus_lower"]),
-        "y2": _num(row["y2"]), "y10_minus_y2": _num(row["y10_minus_y2"]),
-        "sahm": _num(row["sahm"]), "dff": _num(row["dff"]), "tbill": _num(row["tbill"]),
+        "y2": _num(row["y2"]),
+        "y10_minus_y2": _num(row["y10_minus_y2"]),
+        "sahm": _num(row["sahm"]),
+        "dff": _num(row["dff"]),
+        "tbill": _num(row["tbill"]),
     }
 
     ids = ["WALCL", "TREAST", "WSHOMCB", "WDTGAL"]
@@ -408,8 +476,11 @@ def render(e: dict) -> str:
         f"  {bs['measure'].upper() + ' growth':<18} "
         f"{_pct_yr(bs['growth'] if bs['growth'] is not None else math.nan)}, pace "
         f"{_bn(bs['pace_bn_month'])}/month (Wednesday {bs['growth_obs_date']}"
-        + (f"; stale: {bs['growth_age_days']} days old)" if (bs["growth_age_days"] or 0) > STALE_DAYS
-           else ")"),
+        + (
+            f"; stale: {bs['growth_age_days']} days old)"
+            if (bs["growth_age_days"] or 0) > STALE_DAYS
+            else ")"
+        ),
         f"  SOMA holdings      {_bn(bs['soma_bn'])}",
         "  balance sheet/GDP  "
         + (f"{bs['bs_to_gdp'] * 100:.1f}%" if bs["bs_to_gdp"] is not None else "n/a")
@@ -423,12 +494,20 @@ def render(e: dict) -> str:
         f"  change             {_bn(nl['change_bn'])} over {nl['window_weeks']} weeks",
         f"  reserves           {_bn(lq['reserves_bn'])} (week of {lq['reserves_obs_date']})",
         f"  ON RRP             {_bn(lq['on_rrp_bn'])} "
-        + (f"(operation of {lq['on_rrp_obs_date']})" if lq["on_rrp_obs_date"] else
-           f"(no operation within {F.RRP_DAILY_STALE_DAYS} days; last one {lq['on_rrp_last_operation']})"),
-        "  BTFP               " + (f"{_bn(lq['btfp']['value_bn'])} (Wednesday {lq['btfp']['obs_date']})"
-                                  if lq["btfp"]["available"] else lq["btfp"]["message"]),
+        + (
+            f"(operation of {lq['on_rrp_obs_date']})"
+            if lq["on_rrp_obs_date"]
+            else f"(no operation within {F.RRP_DAILY_STALE_DAYS} days; last one {lq['on_rrp_last_operation']})"
+        ),
+        "  BTFP               "
+        + (
+            f"{_bn(lq['btfp']['value_bn'])} (Wednesday {lq['btfp']['obs_date']})"
+            if lq["btfp"]["available"]
+            else lq["btfp"]["message"]
+        ),
         "",
-        f"Policy and yield phase: {pol['regime']}" + (f" since {pol['since']}" if pol["since"] else ""),
+        f"Policy and yield phase: {pol['regime']}"
+        + (f" since {pol['since']}" if pol["since"] else ""),
         f"  why: {pol['why']}",
         f"  policy range       {_f(pol['lower'])}-{_f(pol['upper'])} (since {pol['range_since']}); "
         f"last hike {pol['last_hike']}, last cut {pol['last_cut']}",
@@ -445,5 +524,7 @@ def render(e: dict) -> str:
     ]
     for i in e["inputs"]:
         v = "n/a" if i["value"] is None else f"{i['value']:,.3f}".rstrip("0").rstrip(".")
-        lines.append(f"  {i['series']:<15} {v:>16}  {i['obs_date'] or '-':<10}  {i['available_at'] or '-'}")
+        lines.append(
+            f"  {i['series']:<15} {v:>16}  {i['obs_date'] or '-':<10}  {i['available_at'] or '-'}"
+        )
     return "\n".join(lines)

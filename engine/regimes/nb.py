@@ -22,7 +22,13 @@ BS_UNKNOWN, BS_EXPANSION, BS_PLATEAU, BS_CONTRACTION = 0, 1, 2, 3
 NL_UNKNOWN, NL_UP, NL_FLAT, NL_DOWN = 0, 1, 2, 3
 # Phase codes (strategies.regimes.Phase)
 PH_UNKNOWN, PH_NEUTRAL, PH_HIKING, PH_HOLD, PH_FIRST_HALF, PH_CUTTING, PH_CUTTING_RECESSION = (
-    0, 1, 2, 3, 4, 5, 6,
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
 )
 # Recession-tag triggers (bit mask in the phase trace)
 REC_SAHM, REC_INTERMEETING, REC_FAST = 1, 2, 4
@@ -41,8 +47,9 @@ def _bs_enter(g, expand_enter, contract_enter):
 
 
 @njit(cache=True)
-def balance_sheet_nb(growth, expand_enter, expand_exit, contract_enter, contract_exit,
-                     min_dwell_days):
+def balance_sheet_nb(
+    growth, expand_enter, expand_exit, contract_enter, contract_exit, min_dwell_days
+):
     """Balance-sheet regime from annualised growth, with hysteresis and a minimum dwell.
 
     Requires: ``growth``, float64 array of shape (n_days,), annualised log growth of the
@@ -156,9 +163,21 @@ def cycle_high_nb(upper, lower, y10):
 
 
 @njit(cache=True)
-def phase_trace_nb(upper, lower, y10, sahm, day_number, hike_memory_days, cut_memory_days,
-                   y10_drop, below_range, sahm_threshold, intermeeting_days, fast_cut_bp,
-                   fast_cut_days):
+def phase_trace_nb(
+    upper,
+    lower,
+    y10,
+    sahm,
+    day_number,
+    hike_memory_days,
+    cut_memory_days,
+    y10_drop,
+    below_range,
+    sahm_threshold,
+    intermeeting_days,
+    fast_cut_bp,
+    fast_cut_days,
+):
     """Policy and yield phase with the state behind each decision (for ``explain``).
 
     Requires: ``upper``, ``lower`` (policy range ends, percent), ``y10`` (percent),
@@ -272,8 +291,21 @@ def phase_trace_nb(upper, lower, y10, sahm, day_number, hike_memory_days, cut_me
 
 
 @njit(cache=True)
-def phase_nb(upper, lower, y10, sahm, day_number, hike_memory_days, cut_memory_days, y10_drop,
-             below_range, sahm_threshold, intermeeting_days, fast_cut_bp, fast_cut_days):
+def phase_nb(
+    upper,
+    lower,
+    y10,
+    sahm,
+    day_number,
+    hike_memory_days,
+    cut_memory_days,
+    y10_drop,
+    below_range,
+    sahm_threshold,
+    intermeeting_days,
+    fast_cut_bp,
+    fast_cut_days,
+):
     """Policy and yield phase: HIKING -> HOLD -> FIRST_HALF -> CUTTING(_RECESSION) -> NEUTRAL.
 
     Requires: ``upper``, ``lower`` (policy range ends, percent; the spliced target before
@@ -300,6 +332,18 @@ def phase_nb(upper, lower, y10, sahm, day_number, hike_memory_days, cut_memory_d
       ``sahm_threshold``.
     - CUTTING -> NEUTRAL once ``cut_memory_days`` rows have passed since the last cut.
     """
-    return phase_trace_nb(upper, lower, y10, sahm, day_number, hike_memory_days,
-                          cut_memory_days, y10_drop, below_range, sahm_threshold,
-                          intermeeting_days, fast_cut_bp, fast_cut_days)[0]
+    return phase_trace_nb(
+        upper,
+        lower,
+        y10,
+        sahm,
+        day_number,
+        hike_memory_days,
+        cut_memory_days,
+        y10_drop,
+        below_range,
+        sahm_threshold,
+        intermeeting_days,
+        fast_cut_bp,
+        fast_cut_days,
+    )[0]

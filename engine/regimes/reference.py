@@ -40,8 +40,9 @@ def _bs_enter(g, expand_enter, contract_enter):
     return BS_PLATEAU
 
 
-def balance_sheet_ref(growth, expand_enter, expand_exit, contract_enter, contract_exit,
-                      min_dwell_days):
+def balance_sheet_ref(
+    growth, expand_enter, expand_exit, contract_enter, contract_exit, min_dwell_days
+):
     """Reference of :func:`engine.regimes.nb.balance_sheet_nb` (same loop, plain Python)."""
     n = growth.shape[0]
     out = np.zeros(n, dtype=np.int8)
@@ -120,9 +121,21 @@ def cycle_high_ref(upper, lower, y10):
     return out
 
 
-def phase_trace_ref(upper, lower, y10, sahm, day_number, hike_memory_days, cut_memory_days,
-                    y10_drop, below_range, sahm_threshold, intermeeting_days, fast_cut_bp,
-                    fast_cut_days):
+def phase_trace_ref(
+    upper,
+    lower,
+    y10,
+    sahm,
+    day_number,
+    hike_memory_days,
+    cut_memory_days,
+    y10_drop,
+    below_range,
+    sahm_threshold,
+    intermeeting_days,
+    fast_cut_bp,
+    fast_cut_days,
+):
     """Reference of :func:`engine.regimes.nb.phase_trace_nb` (same loop, plain Python)."""
     n = upper.shape[0]
     codes = np.zeros(n, dtype=np.int8)
@@ -219,12 +232,37 @@ def phase_trace_ref(upper, lower, y10, sahm, day_number, hike_memory_days, cut_m
     return codes, last_hike_a, last_cut_a, cycle_start_a, cycle_high_a, rec_a, cut_sum_a
 
 
-def phase_ref(upper, lower, y10, sahm, day_number, hike_memory_days, cut_memory_days, y10_drop,
-              below_range, sahm_threshold, intermeeting_days, fast_cut_bp, fast_cut_days):
+def phase_ref(
+    upper,
+    lower,
+    y10,
+    sahm,
+    day_number,
+    hike_memory_days,
+    cut_memory_days,
+    y10_drop,
+    below_range,
+    sahm_threshold,
+    intermeeting_days,
+    fast_cut_bp,
+    fast_cut_days,
+):
     """Reference of :func:`engine.regimes.nb.phase_nb` (same loop, plain Python)."""
-    return phase_trace_ref(upper, lower, y10, sahm, day_number, hike_memory_days,
-                           cut_memory_days, y10_drop, below_range, sahm_threshold,
-                           intermeeting_days, fast_cut_bp, fast_cut_days)[0]
+    return phase_trace_ref(
+        upper,
+        lower,
+        y10,
+        sahm,
+        day_number,
+        hike_memory_days,
+        cut_memory_days,
+        y10_drop,
+        below_range,
+        sahm_threshold,
+        intermeeting_days,
+        fast_cut_bp,
+        fast_cut_days,
+    )[0]
 
 
 def _parity() -> dict:

@@ -63,8 +63,13 @@ class FakeWeb:
     def add(self, kind: str, series: str, answer: Any) -> None:
         self.routes[(kind, series)] = answer
 
-    def __call__(self, url: str, params: dict[str, Any] | None = None, headers: Any = None,
-                 timeout: Any = None) -> FakeResponse:
+    def __call__(
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        headers: Any = None,
+        timeout: Any = None,
+    ) -> FakeResponse:
         params = dict(params or {})
         self.calls.append({"url": url, "params": params, "headers": headers, "timeout": timeout})
         key = route_key(url, params)

@@ -64,7 +64,10 @@ def test_status_golden_rows(status_rows: list[dict]) -> None:
     """Golden values from data/snapshot/SOURCES.md's summary table."""
     by_id = {r["id"]: r for r in status_rows}
     assert (by_id["WALCL"]["first"], by_id["WALCL"]["last"], by_id["WALCL"]["rows"]) == (
-        "2002-12-18", "2026-08-26", 1237)
+        "2002-12-18",
+        "2026-08-26",
+        1237,
+    )
     assert by_id["WALCL"]["units"] == "$ millions" and by_id["WALCL"]["to_bn"] == 0.001
     assert by_id["RRPONTSYD"]["units"] == "$ billions" and by_id["RRPONTSYD"]["to_bn"] == 1.0
     assert (by_id["GSPC"]["first"], by_id["GSPC"]["last"]) == ("1987-11-19", "2026-08-28")
@@ -117,21 +120,42 @@ def test_verify_bundled_snapshot_passes_with_known_gap_warnings(run: Run) -> Non
 @pytest.mark.parametrize(
     ("name", "text", "check", "needle"),
     [
-        ("WALCL.csv", "observation_date,WALCL\n2024-01-03,7681024\n2024-01-10,7686.71\n",
-         "bounds", "line 3, 2024-01-10: value 7686.71 outside the sanity bounds"),
-        ("WALCL.csv", "observation_date,WALCL\n2024-01-03,7681024\n2024-02-07,7630000\n",
-         "gaps", "gap 2024-01-03 -> 2024-02-07 (35 days > 7)"),
-        ("SAHMREALTIME.csv", "observation_date,SAHMREALTIME,realtime_start\n"
-         "2024-06-01,0.43,2024-07-05\n2024-07-01,0.53,2024-07-20\n",
-         "release", "line 3, 2024-07-01: available_at 2024-07-20 09:00:00 is before the end"),
-        ("WALCL.csv", "observation_date,WALCL\n2024-01-10,7686710\n2024-01-03,7681024\n",
-         "file", "line 3: date out of order"),
-        ("GSPC.csv", "date,open,high,low,close,volume\n2024-01-19,,,,4839.81,\n"
-         "2024-01-22,,,,0.5,\n", "bounds", "2024-01-22: value 0.5 outside"),
+        (
+            "WALCL.csv",
+            "observation_date,WALCL\n2024-01-03,7681024\n2024-01-10,7686.71\n",
+            "bounds",
+            "line 3, 2024-01-10: value 7686.71 outside the sanity bounds",
+        ),
+        (
+            "WALCL.csv",
+            "observation_date,WALCL\n2024-01-03,7681024\n2024-02-07,7630000\n",
+            "gaps",
+            "gap 2024-01-03 -> 2024-02-07 (35 days > 7)",
+        ),
+        (
+            "SAHMREALTIME.csv",
+            "observation_date,SAHMREALTIME,realtime_start\n"
+            "2024-06-01,0.43,2024-07-05\n2024-07-01,0.53,2024-07-20\n",
+            "release",
+            "line 3, 2024-07-01: available_at 2024-07-20 09:00:00 is before the end",
+        ),
+        (
+            "WALCL.csv",
+            "observation_date,WALCL\n2024-01-10,7686710\n2024-01-03,7681024\n",
+            "file",
+            "line 3: date out of order",
+        ),
+        (
+            "GSPC.csv",
+            "date,open,high,low,close,volume\n2024-01-19,,,,4839.81,\n2024-01-22,,,,0.5,\n",
+            "bounds",
+            "2024-01-22: value 0.5 outside",
+        ),
     ],
 )
-def test_verify_reports_errors_and_exits_non_zero(run: Run, tmp_path: Path, name: str, text: str,
-                                                   check: str, needle: str) -> None:
+def test_verify_reports_errors_and_exits_non_zero(
+    run: Run, tmp_path: Path, name: str, text: str, check: str, needle: str
+) -> None:
     (tmp_path / name).write_text(text)
     before = (tmp_path / name).read_bytes()
     res = run("--data-dir", str(tmp_path), "data", "verify")
@@ -174,8 +198,10 @@ def test_show_target_range_on_its_effective_day(run: Run) -> None:
         (["data", "show", "USREC", "--as-of", "2024-01-04"], "USREC is an ex-post label"),
         (["data", "update", "NOPE"], "unknown series id 'NOPE'"),
         (["data", "update", "SP500TR_monthly"], "has no live source"),
-        (["--data-dir", "/nonexistent-runoff-dir", "data", "status"],
-         "data dir /nonexistent-runoff-dir does not exist"),
+        (
+            ["--data-dir", "/nonexistent-runoff-dir", "data", "status"],
+            "data dir /nonexistent-runoff-dir does not exist",
+        ),
         (["data", "update", "WALCL", "--source", "fred-api"], "FRED_API_KEY is not set"),
     ],
 )
@@ -190,14 +216,22 @@ def test_bad_arguments_give_one_line(run: Run, web: FakeWeb, argv: list[str], ne
 
 
 BAD_FILES = {
-    "malformed row": ("observation_date,WALCL\n2024-01-03,7681024\n2024-01-10,7686710,1\n",
-                      "line 3: malformed row"),
-    "duplicated date": ("observation_date,WALCL\n2024-01-03,7681024\n2024-01-03,7681024\n",
-                        "line 3: duplicated date 2024-01-03"),
-    "unsorted dates": ("observation_date,WALCL\n2024-01-10,7686710\n2024-01-03,7681024\n",
-                       "line 3: date out of order 2024-01-03 after 2024-01-10"),
-    "non-numeric value": ("observation_date,WALCL\n2024-01-03,7681024\n2024-01-10,n/a\n",
-                          "line 3: non-numeric value 'n/a'"),
+    "malformed row": (
+        "observation_date,WALCL\n2024-01-03,7681024\n2024-01-10,7686710,1\n",
+        "line 3: malformed row",
+    ),
+    "duplicated date": (
+        "observation_date,WALCL\n2024-01-03,7681024\n2024-01-03,7681024\n",
+        "line 3: duplicated date 2024-01-03",
+    ),
+    "unsorted dates": (
+        "observation_date,WALCL\n2024-01-10,7686710\n2024-01-03,7681024\n",
+        "line 3: date out of order 2024-01-03 after 2024-01-10",
+    ),
+    "non-numeric value": (
+        "observation_date,WALCL\n2024-01-03,7681024\n2024-01-10,n/a\n",
+        "line 3: non-numeric value 'n/a'",
+    ),
     "empty file": ("", "file is empty"),
     "header only": ("observation_date,WALCL\n", "no data rows"),
     "wrong series": ("observation_date,TREAST\n2024-01-03,1\n", "line 1: the file holds 'TREAST'"),
@@ -205,10 +239,12 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
-@pytest.mark.parametrize("command", [["data", "show", "WALCL", "--as-of", "2024-01-10"],
-                                     ["data", "status"]])
-def test_bad_user_file_one_line_and_untouched(run: Run, tmp_path: Path, case: str,
-                                              command: list[str]) -> None:
+@pytest.mark.parametrize(
+    "command", [["data", "show", "WALCL", "--as-of", "2024-01-10"], ["data", "status"]]
+)
+def test_bad_user_file_one_line_and_untouched(
+    run: Run, tmp_path: Path, case: str, command: list[str]
+) -> None:
     text, needle = BAD_FILES[case]
     f = tmp_path / "WALCL.csv"
     f.write_text(text)
@@ -229,8 +265,9 @@ def test_missing_snapshot_file(run: Run, snapshot_copy: Path) -> None:
     assert run("data", "status").code == 2
     res = run("data", "verify")
     assert res.code == 1
-    assert any(ln.startswith("error") and "bundled file missing" in ln
-               for ln in res.out.splitlines())
+    assert any(
+        ln.startswith("error") and "bundled file missing" in ln for ln in res.out.splitlines()
+    )
     assert not (snapshot_copy / "WALCL.csv").exists()
 
 
@@ -274,8 +311,9 @@ def test_update_cli_summary_and_exit_code(run: Run, web: FakeWeb, empty_snapshot
     assert res.code == 0 and "unchanged" in res.out.splitlines()[0]
 
 
-def test_update_default_is_every_fred_series_and_gspc(run: Run, web: FakeWeb,
-                                                      empty_snapshot: Path) -> None:
+def test_update_default_is_every_fred_series_and_gspc(
+    run: Run, web: FakeWeb, empty_snapshot: Path
+) -> None:
     res = run("data", "update", "--no-progress")  # nothing routed: every request gets a 404
     assert res.code == 1
     fred = [s.id for s in MANIFEST.values() if s.source == "fred"]
@@ -285,8 +323,9 @@ def test_update_default_is_every_fred_series_and_gspc(run: Run, web: FakeWeb,
     assert dir_listing(paths.cache_dir()) == []
 
 
-def test_update_with_api_key_uses_vintages(run: Run, web: FakeWeb, empty_snapshot: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_update_with_api_key_uses_vintages(
+    run: Run, web: FakeWeb, empty_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FRED_API_KEY", "SECRETKEY123")
     web.add("fred-api", "WALCL", respond(fixture_text("fred_api_WALCL_vintages.json")))
     res = run("data", "update", "WALCL", "--no-progress")
@@ -299,8 +338,13 @@ def test_update_with_api_key_uses_vintages(run: Run, web: FakeWeb, empty_snapsho
 def test_every_command_documents_an_example(run: Run, capsys: pytest.CaptureFixture[str]) -> None:
     from engine.cli import main
 
-    for cmd in (["data"], ["data", "status"], ["data", "update"], ["data", "verify"],
-                ["data", "show"]):
+    for cmd in (
+        ["data"],
+        ["data", "status"],
+        ["data", "update"],
+        ["data", "verify"],
+        ["data", "show"],
+    ):
         with pytest.raises(SystemExit) as exc:
             main([*cmd, "--help"])
         assert exc.value.code == 0
@@ -313,9 +357,12 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_update_progress_bar_goes_to_stderr(web: FakeWeb, empty_snapshot: Path,
-                                            monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_update_progress_bar_goes_to_stderr(
+    web: FakeWeb,
+    empty_snapshot: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from engine.cli import main
 
     web.add("fred-csv", "WALCL", respond(fixture_text("fredgraph_WALCL.csv")))

@@ -39,18 +39,25 @@ def test_fred_missing_markers(missing: str) -> None:
 
 
 def test_fred_vintage_file_keeps_realtime_start_rows() -> None:
-    text = ("observation_date,WALCL,realtime_start\n"
-            "2023-12-27,7712795,2023-12-28\n2023-12-27,7712781,2024-01-04\n"
-            "2024-01-03,7681024,2024-01-04\n")
+    text = (
+        "observation_date,WALCL,realtime_start\n"
+        "2023-12-27,7712795,2023-12-28\n2023-12-27,7712781,2024-01-04\n"
+        "2024-01-03,7681024,2024-01-04\n"
+    )
     df = read_fred_csv("WALCL.csv", "WALCL", text=text)
     assert list(df.columns) == ["obs_date", "value", "realtime_start"]
-    assert df["realtime_start"].tolist() == [pd.Timestamp("2023-12-28"), pd.Timestamp("2024-01-04"),
-                                             pd.Timestamp("2024-01-04")]
+    assert df["realtime_start"].tolist() == [
+        pd.Timestamp("2023-12-28"),
+        pd.Timestamp("2024-01-04"),
+        pd.Timestamp("2024-01-04"),
+    ]
 
 
 def test_fred_vintage_rows_must_be_ordered_by_vintage() -> None:
-    text = ("observation_date,WALCL,realtime_start\n"
-            "2023-12-27,7712781,2024-01-04\n2023-12-27,7712795,2023-12-28\n")
+    text = (
+        "observation_date,WALCL,realtime_start\n"
+        "2023-12-27,7712781,2024-01-04\n2023-12-27,7712795,2023-12-28\n"
+    )
     with pytest.raises(DataError, match=r"WALCL.csv: line 3: date out of order"):
         read_fred_csv("WALCL.csv", "WALCL", text=text)
 

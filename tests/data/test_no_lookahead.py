@@ -40,7 +40,9 @@ def files() -> dict[str, tuple[str, list[str], np.ndarray]]:
 
 
 def _store(folder: Path) -> Store:
-    return Store(data_dir=folder, cache_dir=folder / "no-cache", snapshot_dir=folder / "no-snapshot")
+    return Store(
+        data_dir=folder, cache_dir=folder / "no-cache", snapshot_dir=folder / "no-snapshot"
+    )
 
 
 def _write(folder: Path, files: dict, keep: dict[str, np.ndarray] | None = None) -> None:

@@ -22,8 +22,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 @pytest.fixture(scope="module")
 def jan_panel(store: Store) -> pd.DataFrame:
-    return load_panel("2023-12-20", "2024-01-31", ["WALCL", "DGS10", "DFEDTARU", "SAHMREALTIME"],
-                      store=store)
+    return load_panel(
+        "2023-12-20", "2024-01-31", ["WALCL", "DGS10", "DFEDTARU", "SAHMREALTIME"], store=store
+    )
 
 
 def test_walcl_2024_01_03_visible_only_from_friday(jan_panel: pd.DataFrame) -> None:
@@ -71,8 +72,11 @@ def test_known_at_never_shows_later_observations(store: Store) -> None:
     k = known_at("WALCL", "2024-01-04", last=3, store=store)
     assert k.value == 7_712_781 and k.obs_date == pd.Timestamp("2023-12-27")
     assert k.available_at == pd.Timestamp("2023-12-28 16:30")
-    assert list(k.history["obs_date"].dt.strftime("%Y-%m-%d")) == ["2023-12-13", "2023-12-20",
-                                                                    "2023-12-27"]
+    assert list(k.history["obs_date"].dt.strftime("%Y-%m-%d")) == [
+        "2023-12-13",
+        "2023-12-20",
+        "2023-12-27",
+    ]
     k = known_at("WALCL", "2024-01-05", last=2, store=store)
     assert k.value == 7_681_024
     assert (k.history["available_at"] <= pd.Timestamp("2024-01-05 16:00")).all()
@@ -128,8 +132,9 @@ def vintage_store(tmp_path: Path) -> Store:
 
 def test_vintages_revision_never_leaks_back(vintage_store: Store) -> None:
     assert vintage_store.load("WALCL").vintages
-    days = pd.DatetimeIndex(["2024-01-02", "2024-01-04", "2024-01-05", "2024-01-12", "2024-02-01",
-                             "2024-02-02"])
+    days = pd.DatetimeIndex(
+        ["2024-01-02", "2024-01-04", "2024-01-05", "2024-01-12", "2024-02-01", "2024-02-02"]
+    )
     got = vintage_store.asof("WALCL", days)
     # 2024-01-04 16:00: the revision of 2023-12-27 (public 16:30) is not yet known.
     assert got["value"].tolist() == [7712795, 7712795, 7681024, 7686710, 7673741, 7673741]
@@ -141,8 +146,9 @@ def test_vintages_revision_never_leaks_back(vintage_store: Store) -> None:
     # The revision's vintage date is 2024-02-01: public at 16:30, after that day's decision.
     for day, want in [("2024-02-01", 7686710), ("2024-02-02", 7686999)]:
         k = known_at("WALCL", day, last=5, store=vintage_store)
-        hist = dict(zip(k.history["obs_date"].dt.strftime("%Y-%m-%d"), k.history["value"],
-                        strict=True))
+        hist = dict(
+            zip(k.history["obs_date"].dt.strftime("%Y-%m-%d"), k.history["value"], strict=True)
+        )
         assert hist["2024-01-10"] == want, day
     assert k.value == 7673741
 

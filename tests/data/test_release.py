@@ -91,15 +91,20 @@ def test_ex_post_is_never_available() -> None:
 
 def test_vintage_keeps_the_rules_time_of_day() -> None:
     out = with_vintage(pd.DatetimeIndex(["2024-01-04", "2024-02-09"]), Release.H41_WEEKLY)
-    assert list(pd.DatetimeIndex(out)) == [pd.Timestamp("2024-01-04 16:30"),
-                                           pd.Timestamp("2024-02-09 16:30")]
+    assert list(pd.DatetimeIndex(out)) == [
+        pd.Timestamp("2024-01-04 16:30"),
+        pd.Timestamp("2024-02-09 16:30"),
+    ]
 
 
 def test_available_at_keeps_order_and_duplicates() -> None:
     days = pd.DatetimeIndex(["2024-01-10", "2024-01-03", "2024-01-10"])
     out = pd.DatetimeIndex(available_at(days, Release.H41_WEEKLY))
-    assert list(out) == [pd.Timestamp("2024-01-11 16:30"), pd.Timestamp("2024-01-04 16:30"),
-                         pd.Timestamp("2024-01-11 16:30")]
+    assert list(out) == [
+        pd.Timestamp("2024-01-11 16:30"),
+        pd.Timestamp("2024-01-04 16:30"),
+        pd.Timestamp("2024-01-11 16:30"),
+    ]
 
 
 def test_decision_time_is_1600() -> None:
@@ -110,8 +115,9 @@ def test_decision_time_is_1600() -> None:
 def test_vectorised_business_days_equal_pandas_offsets() -> None:
     """The NumPy busday arithmetic equals pandas' CustomBusinessDay (the independent oracle)."""
     rng = np.random.default_rng(7)
-    days = pd.DatetimeIndex(np.datetime64("1965-01-01") + rng.integers(0, 70 * 365, 3000)
-                            .astype("timedelta64[D]"))
+    days = pd.DatetimeIndex(
+        np.datetime64("1965-01-01") + rng.integers(0, 70 * 365, 3000).astype("timedelta64[D]")
+    )
     bday = business_day()
     assert (_next_bday(days) == pd.DatetimeIndex([d + bday for d in days])).all()
     assert (_roll_forward(days) == pd.DatetimeIndex([bday.rollforward(d) for d in days])).all()

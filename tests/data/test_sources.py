@@ -78,8 +78,11 @@ def test_fred_api_pages_until_count(web: FakeWeb) -> None:
 
     def pages(url: str, params: dict) -> object:
         off, lim = int(params["offset"]), int(params["limit"])
-        return respond(json.dumps({**payload, "offset": off, "limit": lim,
-                                   "observations": obs[off:off + lim]}))
+        return respond(
+            json.dumps(
+                {**payload, "offset": off, "limit": lim, "observations": obs[off : off + lim]}
+            )
+        )
 
     web.add("fred-api", "WALCL", pages)
     d = FredApi("k", page_limit=3).fetch("WALCL")
@@ -92,8 +95,9 @@ def test_fred_api_short_pages_are_a_partial_download(web: FakeWeb) -> None:
 
     def short(url: str, params: dict) -> object:
         off = int(params["offset"])
-        return respond(json.dumps({**payload, "observations": payload["observations"][:4] if off == 0
-                                   else []}))
+        return respond(
+            json.dumps({**payload, "observations": payload["observations"][:4] if off == 0 else []})
+        )
 
     web.add("fred-api", "WALCL", short)
     with pytest.raises(FetchError, match=r"partial download: 4 observations, the API announced 7"):
@@ -122,7 +126,10 @@ def test_fred_api_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_redact_hides_keys() -> None:
-    assert redact("https://x/?series_id=A&api_key=abcd1234&x=1") == "https://x/?series_id=A&api_key=***&x=1"
+    assert (
+        redact("https://x/?series_id=A&api_key=abcd1234&x=1")
+        == "https://x/?series_id=A&api_key=***&x=1"
+    )
 
 
 def test_yahoo_chart_to_index_csv(web: FakeWeb) -> None:
@@ -155,8 +162,12 @@ def test_yahoo_null_bars_and_errors(web: FakeWeb) -> None:
     web.add("yahoo", "GSPC", respond(json.dumps(payload)))
     with pytest.raises(FetchError, match=r"'close' has 5 values for 6 timestamps"):
         Yahoo(now=NOW).fetch("GSPC")
-    err = {"chart": {"result": None, "error": {"code": "Not Found",
-                                                "description": "No data found, symbol may be delisted"}}}
+    err = {
+        "chart": {
+            "result": None,
+            "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"},
+        }
+    }
     web.add("yahoo", "GSPC", respond(json.dumps(err), 200))
     with pytest.raises(FetchError, match=r"Yahoo says: No data found"):
         Yahoo(now=NOW).fetch("GSPC")

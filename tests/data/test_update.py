@@ -35,7 +35,9 @@ def test_updatable_covers_every_fred_series_and_the_index() -> None:
     assert "SP500TR_monthly" not in UPDATABLE
 
 
-def test_first_download_is_written_and_read_by_the_store(web: FakeWeb, empty_snapshot: Path) -> None:
+def test_first_download_is_written_and_read_by_the_store(
+    web: FakeWeb, empty_snapshot: Path
+) -> None:
     web.add("fred-csv", "WALCL", respond(WALCL_CSV))
     res = fetch_to_cache("WALCL", FredCsv())
     assert res.status == "updated" and res.rows == 11 and res.new_dates == 11
@@ -47,8 +49,9 @@ def test_first_download_is_written_and_read_by_the_store(web: FakeWeb, empty_sna
     assert st.observations("WALCL")["value"].iloc[-1] == 6722018
 
 
-def test_newer_download_replaces_and_same_download_is_unchanged(web: FakeWeb,
-                                                                  empty_snapshot: Path) -> None:
+def test_newer_download_replaces_and_same_download_is_unchanged(
+    web: FakeWeb, empty_snapshot: Path
+) -> None:
     _seed_cache("\n".join(WALCL_LINES[:-1]) + "\n")
     web.add("fred-csv", "WALCL", respond(WALCL_CSV))
     res = fetch_to_cache("WALCL", FredCsv())
@@ -68,15 +71,18 @@ FAILURES = {
     "cut mid-date": respond(WALCL_CSV[: WALCL_CSV.index("2026-08-19") + 8]),
     "cut mid-number": respond(WALCL_CSV[: WALCL_CSV.index("2026-08-19") + 14]),
     "cut at a row end": respond("\n".join(WALCL_LINES[:6]) + "\n"),
-    "ends earlier": respond("observation_date,WALCL\n2026-06-17,6741000\n"
-                            + "\n".join(WALCL_LINES[1:-1]) + "\n"),
-    "units changed": respond("observation_date,WALCL\n"
-                             + "".join(f"{ln[:10]},{int(ln[11:]) / 1000:.3f}\n"
-                                       for ln in WALCL_LINES[1:])),
+    "ends earlier": respond(
+        "observation_date,WALCL\n2026-06-17,6741000\n" + "\n".join(WALCL_LINES[1:-1]) + "\n"
+    ),
+    "units changed": respond(
+        "observation_date,WALCL\n"
+        + "".join(f"{ln[:10]},{int(ln[11:]) / 1000:.3f}\n" for ln in WALCL_LINES[1:])
+    ),
     "non-numeric": respond(WALCL_CSV.replace("6745699", "6,745,699")),
     "duplicate": respond(WALCL_CSV + WALCL_LINES[-1] + "\n"),
-    "all missing": respond("observation_date,WALCL\n" + "".join(f"{ln[:10]},.\n"
-                                                                for ln in WALCL_LINES[1:])),
+    "all missing": respond(
+        "observation_date,WALCL\n" + "".join(f"{ln[:10]},.\n" for ln in WALCL_LINES[1:])
+    ),
 }
 
 
@@ -97,8 +103,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("case", list(FAILURES))
-def test_failed_or_partial_download_keeps_the_cache(web: FakeWeb, empty_snapshot: Path,
-                                                    case: str) -> None:
+def test_failed_or_partial_download_keeps_the_cache(
+    web: FakeWeb, empty_snapshot: Path, case: str
+) -> None:
     old = _seed_cache(WALCL_CSV)
     before = old.read_bytes()
     web.add("fred-csv", "WALCL", FAILURES[case])
@@ -113,8 +120,11 @@ def test_failed_or_partial_download_keeps_the_cache(web: FakeWeb, empty_snapshot
 def test_partial_download_message_names_what_is_lost(web: FakeWeb, empty_snapshot: Path) -> None:
     _seed_cache(WALCL_CSV)
     web.add("fred-csv", "WALCL", FAILURES["cut at a row end"])
-    with pytest.raises(FetchError, match=r"partial download \(5 observation dates, the cached "
-                                         r"file .* has 11; ends 2026-07-22, before 2026-09-02\)"):
+    with pytest.raises(
+        FetchError,
+        match=r"partial download \(5 observation dates, the cached "
+        r"file .* has 11; ends 2026-07-22, before 2026-09-02\)",
+    ):
         fetch_to_cache("WALCL", FredCsv())
 
 
@@ -126,7 +136,9 @@ def test_download_is_compared_with_the_bundled_file_when_nothing_is_cached(web: 
     assert dir_listing(_cache()) == []
 
 
-def test_a_corrupted_cache_is_replaced_by_a_good_download(web: FakeWeb, empty_snapshot: Path) -> None:
+def test_a_corrupted_cache_is_replaced_by_a_good_download(
+    web: FakeWeb, empty_snapshot: Path
+) -> None:
     _seed_cache("observation_date,WALCL\n2026-06-24,67356\x00\x00garbage\n")
     web.add("fred-csv", "WALCL", respond(WALCL_CSV))
     assert fetch_to_cache("WALCL", FredCsv()).status == "updated"
@@ -157,8 +169,7 @@ def test_update_many_keeps_going_after_a_failure(web: FakeWeb, empty_snapshot: P
     web.add("fred-csv", "WALCL", respond(WALCL_CSV))
     web.add("fred-csv", "DGS10", respond("oops", 503))
     seen: list[str] = []
-    results = update(["WALCL", "DGS10"], sources=Sources(FredCsv(), Yahoo()),
-                     on_start=seen.append)
+    results = update(["WALCL", "DGS10"], sources=Sources(FredCsv(), Yahoo()), on_start=seen.append)
     assert seen == ["WALCL", "DGS10"]
     assert [r.status for r in results] == ["updated", "failed"]
     assert "HTTP 503" in results[1].reason and results[1].line().startswith("DGS10")
@@ -183,8 +194,9 @@ def test_default_sources_follow_the_api_key(monkeypatch: pytest.MonkeyPatch) -> 
     assert Sources.default(index="stooq").index.name == "stooq"
 
 
-def test_atomic_write_failure_leaves_the_old_file_and_no_temp(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_write_failure_leaves_the_old_file_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "WALCL.csv"
     target.write_text("old\n")
 
@@ -206,8 +218,9 @@ def test_atomic_write_success_leaves_no_temp(tmp_path: Path) -> None:
     assert dir_listing(target.parent) == ["WALCL.csv"]
 
 
-def test_cache_write_error_is_a_fetch_error(web: FakeWeb, empty_snapshot: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_write_error_is_a_fetch_error(
+    web: FakeWeb, empty_snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     old = _seed_cache("\n".join(WALCL_LINES[:-1]) + "\n")
     before = old.read_bytes()
     web.add("fred-csv", "WALCL", respond(WALCL_CSV))

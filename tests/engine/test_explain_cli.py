@@ -42,8 +42,10 @@ def test_explain_2024_01_19_text(capsys, shared_store) -> None:
     assert "Policy and yield phase: FIRST_HALF" in out
     assert "5.25-5.50" in out and "10y 4.10 < lower bound 5.25" in out
     assert "no hike for 121 trading days since 2023-07-27" in out
-    assert "BTFP               unavailable: not in the bundled data; run `runoff data update " \
-           "H41RESPPALDKNWW`" in out
+    assert (
+        "BTFP               unavailable: not in the bundled data; run `runoff data update "
+        "H41RESPPALDKNWW`" in out
+    )
     assert "growth -13.1%/yr <= contract_exit -1%/yr" in out
     for sid in ("WALCL", "WDTGAL", "RRPONTSYD", "DFEDTARU", "DGS10", "SAHMREALTIME", "GDP"):
         assert f"\n  {sid} " in out
@@ -62,26 +64,55 @@ def test_regimes_json_spans(capsys, shared_store) -> None:
     spans = json.loads(out)
     assert rc == 0
     phase = [s for s in spans if s["kind"] == "phase"]
-    assert {"kind": "phase", "regime": "HIKING", "start": "2022-03-17", "end": "2023-12-01",
-            "days": 431} in phase
+    assert {
+        "kind": "phase",
+        "regime": "HIKING",
+        "start": "2022-03-17",
+        "end": "2023-12-01",
+        "days": 431,
+    } in phase
     assert phase[-1]["regime"] == "CUTTING" and phase[-1]["start"] == "2024-09-19"
     assert phase[-1]["end"] == "2024-12-31"
 
 
 def test_regimes_csv_covers_every_day(capsys, shared_store) -> None:
-    rc, out, _ = run(capsys, "regimes", "--start", "2015-01-01", "--end", "2019-12-31", "--csv",
-                     "--kind", "balance_sheet")
+    rc, out, _ = run(
+        capsys,
+        "regimes",
+        "--start",
+        "2015-01-01",
+        "--end",
+        "2019-12-31",
+        "--csv",
+        "--kind",
+        "balance_sheet",
+    )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rc == 0 and {r["kind"] for r in rows} == {"balance_sheet"}
     n_days = len(pd.bdate_range("2015-01-01", "2019-12-31"))
     assert 0 < n_days - sum(int(r["days"]) for r in rows) < 60  # trading days = weekdays - holidays
-    assert [r["regime"] for r in rows] == ["EXPANSION", "PLATEAU", "CONTRACTION", "PLATEAU",
-                                           "EXPANSION"]
+    assert [r["regime"] for r in rows] == [
+        "EXPANSION",
+        "PLATEAU",
+        "CONTRACTION",
+        "PLATEAU",
+        "EXPANSION",
+    ]
 
 
 def test_regimes_monthly_text(capsys, shared_store) -> None:
-    rc, out, _ = run(capsys, "regimes", "--start", "2022-01-01", "--end", "2022-12-31",
-                     "--freq", "M", "--kind", "phase")
+    rc, out, _ = run(
+        capsys,
+        "regimes",
+        "--start",
+        "2022-01-01",
+        "--end",
+        "2022-12-31",
+        "--freq",
+        "M",
+        "--kind",
+        "phase",
+    )
     assert rc == 0
     assert "freq M" in out and "\nphase\n" in out and "\nbalance_sheet\n" not in out
     assert "  2022-03-01  2022-12-30    " in out  # March 2022 ends HIKING: the whole month counts
@@ -89,20 +120,38 @@ def test_regimes_monthly_text(capsys, shared_store) -> None:
 
 def test_regimes_param_override_changes_the_timeline(capsys, shared_store) -> None:
     _, base, _ = run(capsys, "regimes", "--start", "2013-01-01", "--end", "2013-12-31", "--csv")
-    rc, alt, _ = run(capsys, "regimes", "--start", "2013-01-01", "--end", "2013-12-31", "--csv",
-                     "--param", "balance_sheet.expand_enter=0.5",
-                     "--param", "balance_sheet.expand_exit=0.45")
+    rc, alt, _ = run(
+        capsys,
+        "regimes",
+        "--start",
+        "2013-01-01",
+        "--end",
+        "2013-12-31",
+        "--csv",
+        "--param",
+        "balance_sheet.expand_enter=0.5",
+        "--param",
+        "balance_sheet.expand_exit=0.45",
+    )
     assert rc == 0 and "EXPANSION" in base and "EXPANSION" not in alt
 
 
 @pytest.mark.parametrize(
     ("argv", "needle"),
-    [(["regimes", "--param", "balance_sheet.window_weeks=-3"], "BalanceSheetParams.window_weeks = -3"),
-     (["regimes", "--param", "balance_sheet.measure=m2"], "BalanceSheetParams.measure = 'm2'"),
-     (["regimes", "--param", "balance_sheet.contract_enter=-0.005"], "BalanceSheetParams.contract_exit"),
-     (["regimes", "--param", "policy.sahm=1"], "unknown field 'sahm'"),
-     (["regimes", "--param", "net_liquidity.window_weeks=abc"], "expected an integer"),
-     (["explain", "2024-01-19", "--param", "window_weeks"], "expected KEY=VALUE")],
+    [
+        (
+            ["regimes", "--param", "balance_sheet.window_weeks=-3"],
+            "BalanceSheetParams.window_weeks = -3",
+        ),
+        (["regimes", "--param", "balance_sheet.measure=m2"], "BalanceSheetParams.measure = 'm2'"),
+        (
+            ["regimes", "--param", "balance_sheet.contract_enter=-0.005"],
+            "BalanceSheetParams.contract_exit",
+        ),
+        (["regimes", "--param", "policy.sahm=1"], "unknown field 'sahm'"),
+        (["regimes", "--param", "net_liquidity.window_weeks=abc"], "expected an integer"),
+        (["explain", "2024-01-19", "--param", "window_weeks"], "expected KEY=VALUE"),
+    ],
 )
 def test_bad_parameters_give_one_line(capsys, argv: list[str], needle: str) -> None:
     rc, out, err = run(capsys, *argv)
@@ -112,10 +161,12 @@ def test_bad_parameters_give_one_line(capsys, argv: list[str], needle: str) -> N
 
 @pytest.mark.parametrize(
     ("argv", "needle"),
-    [(["explain", "2031-01-01"], "outside the data"),
-     (["explain", "1950-06-01"], "outside the data"),
-     (["explain", "2024-02-30"], "bad date"),
-     (["regimes", "--start", "2025-01-01", "--end", "2024-01-01"], "after end")],
+    [
+        (["explain", "2031-01-01"], "outside the data"),
+        (["explain", "1950-06-01"], "outside the data"),
+        (["explain", "2024-02-30"], "bad date"),
+        (["regimes", "--start", "2025-01-01", "--end", "2024-01-01"], "after end"),
+    ],
 )
 def test_bad_dates_give_one_line(capsys, shared_store, argv: list[str], needle: str) -> None:
     rc, out, err = run(capsys, *argv)

@@ -49,20 +49,24 @@ def frame(store: Store, days: pd.DatetimeIndex) -> pd.DataFrame:
 
 def _csv(series_id: str) -> pd.Series:
     raw = pd.read_csv(SNAPSHOT_DIR / f"{series_id}.csv", na_values=["."])
-    return pd.Series(raw.iloc[:, 1].to_numpy(dtype=float), index=pd.to_datetime(raw.iloc[:, 0]),
-                     name=series_id).dropna()
+    return pd.Series(
+        raw.iloc[:, 1].to_numpy(dtype=float), index=pd.to_datetime(raw.iloc[:, 0]), name=series_id
+    ).dropna()
 
 
 def _h41_available(wednesdays: pd.DatetimeIndex) -> pd.DatetimeIndex:
     bday = CustomBusinessDay(calendar=USFederalHolidayCalendar())
     thursday = wednesdays + pd.Timedelta(days=1)
-    return pd.DatetimeIndex([bday.rollforward(d) for d in thursday]) + pd.Timedelta(hours=16, minutes=30)
+    return pd.DatetimeIndex([bday.rollforward(d) for d in thursday]) + pd.Timedelta(
+        hours=16, minutes=30
+    )
 
 
 def _carry(weekly: pd.Series, days: pd.DatetimeIndex) -> np.ndarray:
     """merge_asof of a weekly (Wednesday-indexed) series on its H.4.1 available_at."""
-    right = pd.DataFrame({"available_at": _h41_available(pd.DatetimeIndex(weekly.index)),
-                          "v": weekly.to_numpy()}).sort_values("available_at")
+    right = pd.DataFrame(
+        {"available_at": _h41_available(pd.DatetimeIndex(weekly.index)), "v": weekly.to_numpy()}
+    ).sort_values("available_at")
     left = pd.DataFrame({"decision": days + pd.Timedelta(hours=16)})
     left["decision"] = left["decision"].astype(right["available_at"].dtype)
     return pd.merge_asof(left, right, left_on="decision", right_on="available_at")["v"].to_numpy()
@@ -81,10 +85,12 @@ def test_growth_and_pace_match_pandas_oracle(store, days, measure: str, window: 
     x = _soma_oracle() if measure == "soma" else _csv("WALCL") / 1000.0
     growth = np.log(x / x.shift(window)) * 52 / window
     pace = (x - x.shift(window)) / window * 52 / 12
-    np.testing.assert_allclose(F.bs_growth(store, days, measure, window), _carry(growth, days),
-                               rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(F.bs_pace(store, days, measure, window), _carry(pace, days),
-                               rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(
+        F.bs_growth(store, days, measure, window), _carry(growth, days), rtol=1e-9, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        F.bs_pace(store, days, measure, window), _carry(pace, days), rtol=1e-12, atol=1e-9
+    )
 
 
 def test_net_liquidity_matches_pandas_oracle(store, days) -> None:
@@ -92,13 +98,22 @@ def test_net_liquidity_matches_pandas_oracle(store, days) -> None:
     w = pd.concat([walcl, tga], axis=1, join="inner")
     ops = _csv("RRPONTSYD").rename("rrp").to_frame().rename_axis("date").reset_index()
     wed = pd.DataFrame({"date": w.index})
-    rrp = pd.merge_asof(wed, ops, on="date", direction="backward",
-                        tolerance=pd.Timedelta(days=4))["rrp"].fillna(0.0).to_numpy()
+    rrp = (
+        pd.merge_asof(wed, ops, on="date", direction="backward", tolerance=pd.Timedelta(days=4))[
+            "rrp"
+        ]
+        .fillna(0.0)
+        .to_numpy()
+    )
     nl = pd.Series(w.iloc[:, 0].to_numpy() - w.iloc[:, 1].to_numpy() - rrp, index=w.index)
     np.testing.assert_allclose(F.net_liquidity(store, days), _carry(nl, days), rtol=1e-12)
     for k in (1, 13):
-        np.testing.assert_allclose(F.net_liquidity_change(store, days, k),
-                                   _carry(nl - nl.shift(k), days), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(
+            F.net_liquidity_change(store, days, k),
+            _carry(nl - nl.shift(k), days),
+            rtol=1e-9,
+            atol=1e-9,
+        )
 
 
 def test_frame_has_every_feature_and_matches_the_functions(store, days, frame) -> None:
@@ -107,9 +122,12 @@ def test_frame_has_every_feature_and_matches_the_functions(store, days, frame) -
     p = RegimeParams()
     np.testing.assert_array_equal(
         frame["bs_growth"].to_numpy(),
-        F.bs_growth(store, days, p.balance_sheet.measure, p.balance_sheet.window_weeks))
-    np.testing.assert_array_equal(frame["net_liquidity_change_bn"].to_numpy(),
-                                  F.net_liquidity_change(store, days, p.net_liquidity.window_weeks))
+        F.bs_growth(store, days, p.balance_sheet.measure, p.balance_sheet.window_weeks),
+    )
+    np.testing.assert_array_equal(
+        frame["net_liquidity_change_bn"].to_numpy(),
+        F.net_liquidity_change(store, days, p.net_liquidity.window_weeks),
+    )
     np.testing.assert_allclose(frame["y10_minus_y2"], frame["y10"] - frame["y2"])
     np.testing.assert_allclose(frame["y10_drawdown"], frame["y10"] - frame["y10_cycle_high"])
 
@@ -148,7 +166,11 @@ def test_yield_features_on_2024_01_19(frame) -> None:
     assert r["y10_minus_lower"] == pytest.approx(-1.15)
     assert r["y10_minus_upper"] == pytest.approx(-1.40)
     assert r["y10_minus_y2"] == pytest.approx(4.10 - 4.34)
-    assert frame.loc["2023-10-20", "y10_cycle_high"] < 4.98 <= frame.loc["2023-10-23", "y10_cycle_high"]
+    assert (
+        frame.loc["2023-10-20", "y10_cycle_high"]
+        < 4.98
+        <= frame.loc["2023-10-23", "y10_cycle_high"]
+    )
 
 
 def test_money_levels_and_ratios(frame) -> None:
@@ -180,14 +202,17 @@ def test_downloaded_btfp_and_wlrral_are_used(tmp_path: Path) -> None:
     weds = pd.date_range("2023-03-15", "2023-06-28", freq="W-WED")
     (tmp_path / "H41RESPPALDKNWW.csv").write_text(
         "observation_date,H41RESPPALDKNWW\n"
-        + "".join(f"{d.date()},{10000 + 1000 * i}\n" for i, d in enumerate(weds)))
+        + "".join(f"{d.date()},{10000 + 1000 * i}\n" for i, d in enumerate(weds))
+    )
     (tmp_path / "WLRRAL.csv").write_text(
-        "observation_date,WLRRAL\n" + "".join(f"{d.date()},{2000000 + i}\n" for i, d in enumerate(weds)))
+        "observation_date,WLRRAL\n"
+        + "".join(f"{d.date()},{2000000 + i}\n" for i, d in enumerate(weds))
+    )
     s = Store(data_dir=tmp_path)
     days = trading_days("2023-03-01", "2023-07-31", store=s)
     f = F.feature_frame(s, days)
     assert f.attrs["unavailable"] == () and f.attrs["rrp_source"] == "WLRRAL"
-    assert np.isnan(f.loc["2023-03-16", "btfp_bn"])          # 03-15 is public on 03-16 16:30
+    assert np.isnan(f.loc["2023-03-16", "btfp_bn"])  # 03-15 is public on 03-16 16:30
     assert f.loc["2023-03-17", "btfp_bn"] == pytest.approx(10.0)
     assert f.loc["2023-07-31", "btfp_bn"] == pytest.approx(10.0 + len(weds) - 1)
     walcl, tga = _csv("WALCL") / 1000.0, _csv("WDTGAL") / 1000.0
@@ -197,11 +222,15 @@ def test_downloaded_btfp_and_wlrral_are_used(tmp_path: Path) -> None:
 
 
 def test_first_release_wins_for_vintages() -> None:
-    obs = pd.DataFrame({
-        "obs_date": pd.to_datetime(["2024-01-03", "2024-01-03", "2024-01-10"]),
-        "value": [2.0, 1.0, 3.0],
-        "available_at": pd.to_datetime(["2024-01-20 09:00", "2024-01-04 16:30", "2024-01-11 16:30"]),
-    })
+    obs = pd.DataFrame(
+        {
+            "obs_date": pd.to_datetime(["2024-01-03", "2024-01-03", "2024-01-10"]),
+            "value": [2.0, 1.0, 3.0],
+            "available_at": pd.to_datetime(
+                ["2024-01-20 09:00", "2024-01-04 16:30", "2024-01-11 16:30"]
+            ),
+        }
+    )
     out = F.first_releases(obs)
     assert out["value"].tolist() == [1.0, 3.0]
     assert out["available_at"].iloc[0] == pd.Timestamp("2024-01-04 16:30")
@@ -240,9 +269,14 @@ class _Scaled(Store):
 
 
 @settings(max_examples=8, deadline=None)
-@given(factor=st.floats(1e-3, 1e3), window=st.sampled_from([4, 13, 26]),
-       measure=st.sampled_from(["soma", "walcl"]))
-def test_scaling_levels_does_not_change_growth_regimes(store, days, factor, window, measure) -> None:
+@given(
+    factor=st.floats(1e-3, 1e3),
+    window=st.sampled_from([4, 13, 26]),
+    measure=st.sampled_from(["soma", "walcl"]),
+)
+def test_scaling_levels_does_not_change_growth_regimes(
+    store, days, factor, window, measure
+) -> None:
     base = F.bs_growth(store, days, measure, window)
     scaled = F.bs_growth(_Scaled(store, factor), days, measure, window)
     np.testing.assert_allclose(scaled, base, rtol=1e-9, atol=1e-12)
@@ -268,12 +302,14 @@ def test_unknown_measure_names_the_field(store, days) -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"window_weeks": -4}, "window_weeks"),
-     ({"measure": "walcl2"}, "measure"),
-     ({"contract_enter": -0.005}, "contract_exit"),   # enter inside the exit band
-     ({"expand_enter": 0.01}, "expand_exit"),          # enter inside the exit band
-     ({"contract_exit": 0.03}, "contract_exit"),       # exit inside the expansion band
-     ({"min_dwell_days": -1}, "min_dwell_days")],
+    [
+        ({"window_weeks": -4}, "window_weeks"),
+        ({"measure": "walcl2"}, "measure"),
+        ({"contract_enter": -0.005}, "contract_exit"),  # enter inside the exit band
+        ({"expand_enter": 0.01}, "expand_exit"),  # enter inside the exit band
+        ({"contract_exit": 0.03}, "contract_exit"),  # exit inside the expansion band
+        ({"min_dwell_days": -1}, "min_dwell_days"),
+    ],
 )
 def test_bad_balance_sheet_params_name_the_field(kwargs: dict, field: str) -> None:
     with pytest.raises(ParameterError, match=rf"BalanceSheetParams\.{field} = "):

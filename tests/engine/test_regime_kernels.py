@@ -32,7 +32,7 @@ def _with_gaps(rng: np.random.Generator, x: np.ndarray, p_nan: float) -> np.ndar
     x[rng.random(len(x)) < p_nan] = np.nan
     if len(x) > 4 and rng.random() < 0.5:  # one longer gap
         a = int(rng.integers(0, len(x) - 2))
-        x[a:a + int(rng.integers(1, 4))] = np.nan
+        x[a : a + int(rng.integers(1, 4))] = np.nan
     return x
 
 
@@ -65,10 +65,18 @@ def phase_inputs(seed: int, n: int, p_nan: float) -> tuple[np.ndarray, ...]:
 
 bs_params = st.builds(
     lambda xs, dwell: BalanceSheetParams(
-        expand_enter=xs[3], expand_exit=xs[2], contract_exit=xs[1], contract_enter=xs[0],
-        min_dwell_days=dwell),
-    st.lists(st.sampled_from([-0.2, -0.1, -0.05, -0.04, -0.02, -0.01, 0.0, 0.01, 0.02, 0.05,
-                              0.1, 0.2]), min_size=4, max_size=4, unique=True).map(sorted),
+        expand_enter=xs[3],
+        expand_exit=xs[2],
+        contract_exit=xs[1],
+        contract_enter=xs[0],
+        min_dwell_days=dwell,
+    ),
+    st.lists(
+        st.sampled_from([-0.2, -0.1, -0.05, -0.04, -0.02, -0.01, 0.0, 0.01, 0.02, 0.05, 0.1, 0.2]),
+        min_size=4,
+        max_size=4,
+        unique=True,
+    ).map(sorted),
     st.integers(0, 12),
 )
 
@@ -90,8 +98,16 @@ def _bs_args(p: BalanceSheetParams) -> tuple:
 
 
 def _ph_args(p: PolicyParams) -> tuple:
-    return (p.hike_memory_days, p.cut_memory_days, p.y10_drop, p.below_range, p.sahm_threshold,
-            p.intermeeting_days, p.fast_cut_bp, p.fast_cut_days)
+    return (
+        p.hike_memory_days,
+        p.cut_memory_days,
+        p.y10_drop,
+        p.below_range,
+        p.sahm_threshold,
+        p.intermeeting_days,
+        p.fast_cut_bp,
+        p.fast_cut_days,
+    )
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> None:
@@ -103,8 +119,12 @@ def _same(a: np.ndarray, b: np.ndarray) -> None:
 
 
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 120), p_nan=st.sampled_from([0, 0.1, 0.5]),
-       p=bs_params)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 120),
+    p_nan=st.sampled_from([0, 0.1, 0.5]),
+    p=bs_params,
+)
 def test_balance_sheet_kernel_equals_reference(seed: int, n: int, p_nan: float, p) -> None:
     g = growth_series(seed, n, p_nan)
     out = nb.balance_sheet_nb(g, *_bs_args(p))
@@ -113,17 +133,27 @@ def test_balance_sheet_kernel_equals_reference(seed: int, n: int, p_nan: float, 
 
 
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 120), p_nan=st.sampled_from([0, 0.1, 0.5]),
-       band=st.sampled_from([0.0, 50.0, 150.0]))
-def test_net_liquidity_kernel_equals_reference(seed: int, n: int, p_nan: float, band: float) -> None:
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 120),
+    p_nan=st.sampled_from([0, 0.1, 0.5]),
+    band=st.sampled_from([0.0, 50.0, 150.0]),
+)
+def test_net_liquidity_kernel_equals_reference(
+    seed: int, n: int, p_nan: float, band: float
+) -> None:
     rng = np.random.default_rng(seed)
     c = _with_gaps(rng, rng.normal(0, 200, n).round(-1), p_nan)
     _same(nb.net_liquidity_nb(c, band), reference.net_liquidity_ref(c, band))
 
 
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 150), p_nan=st.sampled_from([0, 0.05, 0.3]),
-       p=policy_params)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 150),
+    p_nan=st.sampled_from([0, 0.05, 0.3]),
+    p=policy_params,
+)
 def test_phase_kernel_equals_reference(seed: int, n: int, p_nan: float, p: PolicyParams) -> None:
     args = phase_inputs(seed, n, p_nan)
     fast = nb.phase_trace_nb(*args, *_ph_args(p))
@@ -134,7 +164,10 @@ def test_phase_kernel_equals_reference(seed: int, n: int, p_nan: float, p: Polic
     _same(reference.phase_ref(*args, *_ph_args(p)), fast[0])
     # the cycle high of the phase trace is the standalone cycle-high kernel
     _same(fast[4], nb.cycle_high_nb(args[0], args[1], args[2]))
-    _same(nb.cycle_high_nb(args[0], args[1], args[2]), reference.cycle_high_ref(args[0], args[1], args[2]))
+    _same(
+        nb.cycle_high_nb(args[0], args[1], args[2]),
+        reference.cycle_high_ref(args[0], args[1], args[2]),
+    )
 
 
 def test_parity_table_lists_every_kernel() -> None:
@@ -151,7 +184,9 @@ ADVERSARIAL = {
     "one_nan": np.array([np.nan]),
     "all_nan": np.full(30, np.nan),
     "constant": np.full(30, -0.04),
-    "nan_then_values": np.r_[np.full(5, np.nan), np.full(5, 0.06), np.full(5, np.nan), np.full(5, -0.2)],
+    "nan_then_values": np.r_[
+        np.full(5, np.nan), np.full(5, 0.06), np.full(5, np.nan), np.full(5, -0.2)
+    ],
     "alternating": np.tile([0.3, -0.3], 20),
 }
 
@@ -168,8 +203,11 @@ def test_kernels_on_adversarial_inputs(name: str, dwell: int) -> None:
     day = np.arange(n, dtype=np.int64) * 2
     args = (upper, upper - 0.25, 2.0 + np.nan_to_num(x), x, day)
     q = PolicyParams()
-    for a, b in zip(nb.phase_trace_nb(*args, *_ph_args(q)), reference.phase_trace_ref(*args, *_ph_args(q)),
-                    strict=True):
+    for a, b in zip(
+        nb.phase_trace_nb(*args, *_ph_args(q)),
+        reference.phase_trace_ref(*args, *_ph_args(q)),
+        strict=True,
+    ):
         _same(a, b)
     if np.isnan(x).all():  # no valid value at all: UNKNOWN everywhere
         assert (nb.balance_sheet_nb(x, *_bs_args(p)) == BS["UNKNOWN"]).all()
@@ -180,16 +218,24 @@ def test_kernels_on_adversarial_inputs(name: str, dwell: int) -> None:
 
 
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 120), p_nan=st.sampled_from([0, 0.2]),
-       enter=st.sampled_from([0.0, 0.02, 0.05]), gap=st.sampled_from([0.01, 0.05]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 120),
+    p_nan=st.sampled_from([0, 0.2]),
+    enter=st.sampled_from([0.0, 0.02, 0.05]),
+    gap=st.sampled_from([0.01, 0.05]),
+)
 def test_balance_sheet_without_hysteresis_is_a_classification(seed, n, p_nan, enter, gap) -> None:
     """Exit == enter and no dwell: the regime is the growth's band, NaN rows carried forward."""
     g = growth_series(seed, n, p_nan)
     hi, lo = enter, enter - gap
     out = nb.balance_sheet_nb(g, hi, hi, lo, lo, 0)
     s = pd.Series(g)
-    band = pd.Series(np.select([s >= hi, s <= lo], [BS["EXPANSION"], BS["CONTRACTION"]],
-                               BS["PLATEAU"]).astype(float))
+    band = pd.Series(
+        np.select([s >= hi, s <= lo], [BS["EXPANSION"], BS["CONTRACTION"]], BS["PLATEAU"]).astype(
+            float
+        )
+    )
     oracle = band.where(s.notna()).ffill().fillna(BS["UNKNOWN"]).to_numpy(dtype=np.int8)
     _same(out, oracle)
 
@@ -200,7 +246,9 @@ def test_net_liquidity_matches_pandas_oracle(seed: int, n: int, band: float) -> 
     rng = np.random.default_rng(seed)
     c = _with_gaps(rng, rng.normal(0, 200, n), 0.2)
     s = pd.Series(c)
-    lab = pd.Series(np.select([s > band, s < -band], [NL["UP"], NL["DOWN"]], NL["FLAT"]).astype(float))
+    lab = pd.Series(
+        np.select([s > band, s < -band], [NL["UP"], NL["DOWN"]], NL["FLAT"]).astype(float)
+    )
     oracle = lab.where(s.notna()).ffill().fillna(NL["UNKNOWN"]).to_numpy(dtype=np.int8)
     _same(nb.net_liquidity_nb(c, band), oracle)
 
@@ -225,8 +273,13 @@ def test_cycle_high_matches_pandas_oracle(seed: int, n: int) -> None:
 
 
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 150), k=st.integers(0, 150),
-       bp=bs_params, pp=policy_params)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 150),
+    k=st.integers(0, 150),
+    bp=bs_params,
+    pp=policy_params,
+)
 def test_kernels_are_prefix_stable(seed: int, n: int, k: int, bp, pp) -> None:
     """The output on the first k rows equals the first k outputs on all rows."""
     k = min(k, n)
@@ -246,8 +299,16 @@ def test_balance_sheet_hysteresis() -> None:
     g = np.array([0.06, 0.03, 0.01, -0.03, -0.05, -0.02, 0.0, 0.049, 0.05])
     out = balance_sheet_codes(g, BalanceSheetParams(min_dwell_days=0))
     assert [BalanceSheet(list(BalanceSheet)[c]).name for c in out] == [
-        "EXPANSION", "EXPANSION", "PLATEAU", "PLATEAU", "CONTRACTION", "CONTRACTION", "PLATEAU",
-        "PLATEAU", "EXPANSION"]
+        "EXPANSION",
+        "EXPANSION",
+        "PLATEAU",
+        "PLATEAU",
+        "CONTRACTION",
+        "CONTRACTION",
+        "PLATEAU",
+        "PLATEAU",
+        "EXPANSION",
+    ]
 
 
 def test_balance_sheet_min_dwell_delays_changes() -> None:
@@ -261,7 +322,13 @@ def test_nan_holds_state_and_unknown_before_first_value() -> None:
     g = np.array([np.nan, np.nan, -0.1, np.nan, np.nan])
     assert balance_sheet_codes(g, BalanceSheetParams()).tolist() == [0, 0, 3, 3, 3]
     c = np.array([np.nan, 200.0, np.nan, -10.0, np.nan])
-    assert net_liquidity_codes(c, _nlp(150)).tolist() == [0, NL["UP"], NL["UP"], NL["FLAT"], NL["FLAT"]]
+    assert net_liquidity_codes(c, _nlp(150)).tolist() == [
+        0,
+        NL["UP"],
+        NL["UP"],
+        NL["FLAT"],
+        NL["FLAT"],
+    ]
 
 
 def _nlp(band: float):
@@ -272,8 +339,13 @@ def _nlp(band: float):
 
 def test_net_liquidity_dead_band_edges() -> None:
     c = np.array([150.0, 150.01, -150.0, -150.01, 0.0])
-    assert net_liquidity_codes(c, _nlp(150)).tolist() == [NL["FLAT"], NL["UP"], NL["FLAT"], NL["DOWN"],
-                                                          NL["FLAT"]]
+    assert net_liquidity_codes(c, _nlp(150)).tolist() == [
+        NL["FLAT"],
+        NL["UP"],
+        NL["FLAT"],
+        NL["DOWN"],
+        NL["FLAT"],
+    ]
 
 
 def _policy_path(changes: dict[int, float], n: int, start: float = 1.0) -> np.ndarray:
@@ -289,20 +361,26 @@ def test_phase_walks_through_the_cycle() -> None:
     upper = _policy_path({10: 1.25, 20: 1.5, 60: 1.25, 90: 1.5}, n)
     lower = upper - 0.25
     y10 = np.full(n, 3.0)
-    y10[25] = 3.4            # cycle high 3.4
-    y10[45:50] = 2.8         # 0.6 below the high -> FIRST_HALF from day 45
-    y10[50:] = 3.3           # rebound: FIRST_HALF stays
-    y10[92] = 3.9            # new cycle from day 90: high restarts
+    y10[25] = 3.4  # cycle high 3.4
+    y10[45:50] = 2.8  # 0.6 below the high -> FIRST_HALF from day 45
+    y10[50:] = 3.3  # rebound: FIRST_HALF stays
+    y10[92] = 3.9  # new cycle from day 90: high restarts
     sahm = np.zeros(n)
     day = np.arange(n, dtype=np.int64) * 7  # weekly rows: no change is inter-meeting
-    p = PolicyParams(hike_memory_days=15, cut_memory_days=20, y10_drop=0.5, intermeeting_days=3,
-                     fast_cut_bp=150, fast_cut_days=10)
+    p = PolicyParams(
+        hike_memory_days=15,
+        cut_memory_days=20,
+        y10_drop=0.5,
+        intermeeting_days=3,
+        fast_cut_bp=150,
+        fast_cut_days=10,
+    )
     tr = phase_trace(upper, lower, y10, sahm, day, p)
     names = [list(Phase)[c].name for c in tr.codes]
     assert names[:10] == ["NEUTRAL"] * 10
-    assert names[10:35] == ["HIKING"] * 25          # hikes on 10 and 20, memory 15 rows
+    assert names[10:35] == ["HIKING"] * 25  # hikes on 10 and 20, memory 15 rows
     assert names[35:45] == ["HOLD"] * 10
-    assert names[45:60] == ["FIRST_HALF"] * 15      # stays after the 10y rebounds on day 50
+    assert names[45:60] == ["FIRST_HALF"] * 15  # stays after the 10y rebounds on day 50
     assert names[60:80] == ["CUTTING"] * 20
     assert names[80:90] == ["NEUTRAL"] * 10
     assert names[90:] == ["HIKING"] * 10
@@ -318,21 +396,33 @@ def test_phase_first_half_below_range_switch() -> None:
     y10 = np.full(n, 5.0)  # below the lower bound 5.25, never 0.5 below its high
     sahm = np.zeros(n)
     day = np.arange(n, dtype=np.int64) * 7
-    on = phase_codes(upper, lower, y10, sahm, day, PolicyParams(hike_memory_days=5, below_range=True))
-    off = phase_codes(upper, lower, y10, sahm, day, PolicyParams(hike_memory_days=5, below_range=False))
+    on = phase_codes(
+        upper, lower, y10, sahm, day, PolicyParams(hike_memory_days=5, below_range=True)
+    )
+    off = phase_codes(
+        upper, lower, y10, sahm, day, PolicyParams(hike_memory_days=5, below_range=False)
+    )
     assert on[7:].tolist() == [PH["FIRST_HALF"]] * (n - 7)
     assert off[7:].tolist() == [PH["HOLD"]] * (n - 7)
 
 
 @pytest.mark.parametrize(
     ("gap_days", "intermeeting_days", "expected"),
-    [(10, 21, "CUTTING_RECESSION"), (10, 5, "CUTTING"), (21, 21, "CUTTING_RECESSION"),
-     (22, 21, "CUTTING")],
+    [
+        (10, 21, "CUTTING_RECESSION"),
+        (10, 5, "CUTTING"),
+        (21, 21, "CUTTING_RECESSION"),
+        (22, 21, "CUTTING"),
+    ],
 )
-def test_phase_intermeeting_cut_tags_recession(gap_days: int, intermeeting_days: int, expected: str) -> None:
+def test_phase_intermeeting_cut_tags_recession(
+    gap_days: int, intermeeting_days: int, expected: str
+) -> None:
     n = 12
     upper = _policy_path({3: 2.75, 4: 2.5}, n, 3.0)
-    day = np.array([0, 40, 80, 120, 120 + gap_days] + [200 + i for i in range(n - 5)], dtype=np.int64)
+    day = np.array(
+        [0, 40, 80, 120, 120 + gap_days] + [200 + i for i in range(n - 5)], dtype=np.int64
+    )
     p = PolicyParams(intermeeting_days=intermeeting_days, fast_cut_bp=500)
     out = phase_codes(upper, upper - 0.25, np.full(n, 3.0), np.zeros(n), day, p)
     assert list(Phase)[out[3]].name == "CUTTING"
@@ -357,11 +447,12 @@ def test_phase_sahm_tags_cutting_only() -> None:
     n = 40
     upper = _policy_path({3: 2.5, 20: 2.25}, n, 2.25)
     sahm = np.zeros(n)
-    sahm[10:15] = 0.8     # during HOLD: no effect
-    sahm[30:33] = 0.8     # during CUTTING: tags the rest of the episode
+    sahm[10:15] = 0.8  # during HOLD: no effect
+    sahm[30:33] = 0.8  # during CUTTING: tags the rest of the episode
     day = np.arange(n, dtype=np.int64) * 7
-    p = PolicyParams(hike_memory_days=5, cut_memory_days=100, y10_drop=5.0, below_range=False,
-                     sahm_threshold=0.6)
+    p = PolicyParams(
+        hike_memory_days=5, cut_memory_days=100, y10_drop=5.0, below_range=False, sahm_threshold=0.6
+    )
     tr = phase_trace(upper, upper - 0.25, np.full(n, 3.0), sahm, day, p)
     assert (tr.codes[8:20] == PH["HOLD"]).all()
     assert (tr.codes[20:30] == PH["CUTTING"]).all()
@@ -371,10 +462,17 @@ def test_phase_sahm_tags_cutting_only() -> None:
 
 def test_phase_nan_range_holds_and_unknown_first() -> None:
     upper = np.array([np.nan, np.nan, 1.0, np.nan, 1.25, np.nan])
-    out = phase_codes(upper, upper, np.full(6, 2.0), np.zeros(6), np.arange(6, dtype=np.int64),
-                      PolicyParams())
-    assert out.tolist() == [PH["UNKNOWN"], PH["UNKNOWN"], PH["NEUTRAL"], PH["NEUTRAL"], PH["HIKING"],
-                            PH["HIKING"]]
+    out = phase_codes(
+        upper, upper, np.full(6, 2.0), np.zeros(6), np.arange(6, dtype=np.int64), PolicyParams()
+    )
+    assert out.tolist() == [
+        PH["UNKNOWN"],
+        PH["UNKNOWN"],
+        PH["NEUTRAL"],
+        PH["NEUTRAL"],
+        PH["HIKING"],
+        PH["HIKING"],
+    ]
 
 
 def test_wrappers_validate_shapes_and_params() -> None:

@@ -32,7 +32,9 @@ def full(store: Store) -> pd.DataFrame:
 def _all(frame: pd.DataFrame, col: str, start: str, end: str, value: str) -> None:
     seg = frame.loc[start:end, col]
     bad = seg[seg != value]
-    assert bad.empty, f"{col} not {value} on {len(bad)} days, first {bad.index[0].date()}: {bad.iloc[0]}"
+    assert bad.empty, (
+        f"{col} not {value} on {len(bad)} days, first {bad.index[0].date()}: {bad.iloc[0]}"
+    )
 
 
 def _first(frame: pd.DataFrame, col: str, value: str, after: str) -> pd.Timestamp:
@@ -41,8 +43,16 @@ def _first(frame: pd.DataFrame, col: str, value: str, after: str) -> pd.Timestam
 
 
 def test_frame_layout(full: pd.DataFrame) -> None:
-    assert list(full.columns) == [*FEATURE_NAMES, "GSPC", "balance_sheet", "net_liquidity", "phase",
-                                  "balance_sheet_code", "net_liquidity_code", "phase_code"]
+    assert list(full.columns) == [
+        *FEATURE_NAMES,
+        "GSPC",
+        "balance_sheet",
+        "net_liquidity",
+        "phase",
+        "balance_sheet_code",
+        "net_liquidity_code",
+        "phase_code",
+    ]
     assert full.index.name == "date" and full.index.is_monotonic_increasing
     assert full["phase_code"].dtype == np.int8
     assert full.loc["2024-01-19", "GSPC"] == 4839.81
@@ -73,7 +83,9 @@ def test_contraction_qt1(full: pd.DataFrame) -> None:
     start = _first(full, "balance_sheet", "CONTRACTION", "2017-01-01")
     assert pd.Timestamp("2018-01-01") <= start <= pd.Timestamp("2018-06-30")
     _all(full, "balance_sheet", "2018-07-02", "2019-06-28", "CONTRACTION")
-    assert full.loc["2019-12-31", "balance_sheet"] != "CONTRACTION"  # bill purchases from 2019-10-15
+    assert (
+        full.loc["2019-12-31", "balance_sheet"] != "CONTRACTION"
+    )  # bill purchases from 2019-10-15
 
 
 def test_contraction_qt2(full: pd.DataFrame) -> None:
@@ -166,7 +178,10 @@ def test_explain_recession_reason(store: Store) -> None:
     """DESIGN.md: 2020-03-03 and 2020-03-15 cuts; the second is inter-meeting (12 days)."""
     e = explain("2020-04-01", store=store)
     assert e["policy"]["regime"] == "CUTTING_RECESSION"
-    assert "inter-meeting cut on 2020-03-16, 12 calendar days after the change of 2020-03-04" in e["policy"]["why"]
+    assert (
+        "inter-meeting cut on 2020-03-16, 12 calendar days after the change of 2020-03-04"
+        in e["policy"]["why"]
+    )
 
 
 # ------------------------------------------------------------------ no look-ahead on real data
@@ -190,10 +205,15 @@ class _Cut(Store):
 
 
 @settings(max_examples=12, deadline=None)
-@given(offset=st.integers(0, 8400), by=st.sampled_from(["obs_date", "available_at"]),
-       window=st.sampled_from([4, 13, 26]), measure=st.sampled_from(["soma", "walcl"]))
-def test_prefix_stability_on_real_data(store: Store, full: pd.DataFrame, offset: int, by: str,
-                                       window: int, measure: str) -> None:
+@given(
+    offset=st.integers(0, 8400),
+    by=st.sampled_from(["obs_date", "available_at"]),
+    window=st.sampled_from([4, 13, 26]),
+    measure=st.sampled_from(["soma", "walcl"]),
+)
+def test_prefix_stability_on_real_data(
+    store: Store, full: pd.DataFrame, offset: int, by: str, window: int, measure: str
+) -> None:
     """Regimes computed on data cut at D equal the full run up to D (no look-ahead)."""
     d = pd.Timestamp("2003-01-02") + pd.Timedelta(days=offset)
     params = RegimeParams(balance_sheet=BalanceSheetParams(measure=measure, window_weeks=window))

@@ -38,8 +38,10 @@ def qt() -> Strategy:
         ("policy.below_range=true,False", ("policy.below_range", (True, False))),
         ("balance_sheet.window_weeks=8:26:6", ("balance_sheet.window_weeks", (8, 14, 20, 26))),
         ("weights.contraction=0:1:0.25", ("weights.contraction", (0.0, 0.25, 0.5, 0.75, 1.0))),
-        ("balance_sheet.contract_enter=-0.06:-0.02:0.02",
-         ("balance_sheet.contract_enter", (-0.06, -0.04, -0.02))),
+        (
+            "balance_sheet.contract_enter=-0.06:-0.02:0.02",
+            ("balance_sheet.contract_enter", (-0.06, -0.04, -0.02)),
+        ),
         ("rebalance.band=0.05", ("rebalance.band", (0.05,))),
     ],
 )
@@ -81,8 +83,13 @@ def test_parse_grid_options_rejects_a_key_given_twice() -> None:
 
 def test_sweep_table_grid_size_order_and_columns(qt: Strategy) -> None:
     grid = expand_grid(qt)
-    assert grid.keys == ("balance_sheet.window_weeks", "balance_sheet.contract_enter",
-                         "weights.contraction", "weights.plateau", "rebalance.band")
+    assert grid.keys == (
+        "balance_sheet.window_weeks",
+        "balance_sheet.contract_enter",
+        "weights.contraction",
+        "weights.plateau",
+        "rebalance.band",
+    )
     assert grid.shape == (3, 3, 5, 2, 3) and grid.size == len(grid) == 270
     cols = grid.columns()
     assert cols["balance_sheet.window_weeks"].dtype == np.int64
@@ -97,9 +104,16 @@ def test_sweep_table_grid_size_order_and_columns(qt: Strategy) -> None:
 
 
 def test_overrides_replace_and_add_keys(qt: Strategy) -> None:
-    grid = expand_grid(qt, parse_grid_options(
-        ["balance_sheet.window_weeks=4,8", "policy.below_range=true,false", "execution_lag=1:3:1"]
-    ))
+    grid = expand_grid(
+        qt,
+        parse_grid_options(
+            [
+                "balance_sheet.window_weeks=4,8",
+                "policy.below_range=true,false",
+                "execution_lag=1:3:1",
+            ]
+        ),
+    )
     assert grid.values[grid.keys.index("balance_sheet.window_weeks")] == (4, 8)
     assert grid.size == 2 * 3 * 5 * 2 * 3 * 2 * 3
     assert grid.columns(0, 4)["policy.below_range"].dtype == np.bool_
@@ -118,9 +132,16 @@ def test_grid_without_keys_is_the_strategy_itself(qt: Strategy) -> None:
 
 
 def test_tables_and_rule_weights_match_each_strategy(qt: Strategy) -> None:
-    grid = expand_grid(qt, {"weights.contraction": [0.0, 0.5, 1.0], "min_weight": [0.0],
-                            "max_weight": [1.0], "default_weight": [0.8, 1.0]},
-                       include_sweep=False)
+    grid = expand_grid(
+        qt,
+        {
+            "weights.contraction": [0.0, 0.5, 1.0],
+            "min_weight": [0.0],
+            "max_weight": [1.0],
+            "default_weight": [0.8, 1.0],
+        },
+        include_sweep=False,
+    )
     tables = grid.tables()
     weights = grid.rule_weights()
     assert tables.shape == (grid.size, 4, 4, 7) and weights.shape == (grid.size, 3)
@@ -160,22 +181,30 @@ def test_bad_option_text_fails_with_type_mismatch(qt: Strategy) -> None:
 
 
 def test_dependent_regime_parameters_valid_together(qt: Strategy) -> None:
-    grid = expand_grid(qt, {"balance_sheet.expand_enter": [0.06, 0.08],
-                            "balance_sheet.expand_exit": [0.02, 0.06]}, include_sweep=False)
+    grid = expand_grid(
+        qt,
+        {"balance_sheet.expand_enter": [0.06, 0.08], "balance_sheet.expand_exit": [0.02, 0.06]},
+        include_sweep=False,
+    )
     assert grid.size == 4
     assert {grid.strategy_at(i).regimes.balance_sheet.expand_exit for i in range(4)} == {0.02, 0.06}
 
 
 def _huge(qt: Strategy) -> dict[str, tuple]:
     """1,000 x 1,000 x 1,000 = 10^9 combinations."""
-    return {"execution_lag": tuple(range(1, 1001)),
-            "costs.fees": tuple(i / 10**5 for i in range(1000)),
-            "costs.slippage": tuple(i / 10**5 for i in range(1000))}
+    return {
+        "execution_lag": tuple(range(1, 1001)),
+        "costs.fees": tuple(i / 10**5 for i in range(1000)),
+        "costs.slippage": tuple(i / 10**5 for i in range(1000)),
+    }
 
 
 def test_grid_over_the_limit_needs_sampling(qt: Strategy) -> None:
-    with pytest.raises(GridError, match=r"1,000,000,000 combinations, more than the limit of "
-                                        r"10,000,000; sample it"):
+    with pytest.raises(
+        GridError,
+        match=r"1,000,000,000 combinations, more than the limit of "
+        r"10,000,000; sample it",
+    ):
         expand_grid(qt, _huge(qt), include_sweep=False)
     with pytest.raises(GridError, match="more than the limit of 100"):
         expand_grid(qt, limit=100)
@@ -206,10 +235,20 @@ def test_sampling_a_huge_grid_is_distinct_reproducible_and_in_the_grid(qt: Strat
 
 def test_sampling_a_grid_too_large_for_int64(qt: Strategy) -> None:
     values = tuple(i / 1000 for i in range(1001))
-    overrides = {k: values for k in ("weights.contraction", "weights.plateau", "default_weight",
-                                     "costs.fees", "costs.slippage", "rebalance.band")}
-    overrides = {k: v[:-1] if k.startswith(("costs", "rebalance")) else v
-                 for k, v in overrides.items()} | {"execution_lag": tuple(range(1, 1001))}
+    overrides = {
+        k: values
+        for k in (
+            "weights.contraction",
+            "weights.plateau",
+            "default_weight",
+            "costs.fees",
+            "costs.slippage",
+            "rebalance.band",
+        )
+    }
+    overrides = {
+        k: v[:-1] if k.startswith(("costs", "rebalance")) else v for k, v in overrides.items()
+    } | {"execution_lag": tuple(range(1, 1001))}
     grid = expand_grid(qt, overrides, include_sweep=False, sample=500, seed=1)
     assert grid.full_size > np.iinfo(np.int64).max and grid.size == 500
     assert _distinct_rows(grid) == 500

@@ -85,16 +85,27 @@ def test_qt_aware_halves_equity_in_contraction_only(builtins: dict[str, Strategy
 
 def test_net_liquidity_trend_by_trend(builtins: dict[str, Strategy]) -> None:
     t = builtins["net_liquidity_trend"].table()
-    expected = {NetLiquidity.UNKNOWN: 1.0, NetLiquidity.UP: 1.0, NetLiquidity.FLAT: 0.8,
-                NetLiquidity.DOWN: 0.4}
+    expected = {
+        NetLiquidity.UNKNOWN: 1.0,
+        NetLiquidity.UP: 1.0,
+        NetLiquidity.FLAT: 0.8,
+        NetLiquidity.DOWN: 0.4,
+    }
     for nl, w in expected.items():
         assert (t[:, nl.code, :] == w).all()
 
 
 def test_yield_phase_by_phase(builtins: dict[str, Strategy]) -> None:
     t = builtins["yield_phase"].table()
-    expected = {Phase.UNKNOWN: 1.0, Phase.NEUTRAL: 1.0, Phase.HIKING: 0.6, Phase.HOLD: 0.8,
-                Phase.FIRST_HALF: 1.0, Phase.CUTTING: 1.0, Phase.CUTTING_RECESSION: 0.2}
+    expected = {
+        Phase.UNKNOWN: 1.0,
+        Phase.NEUTRAL: 1.0,
+        Phase.HIKING: 0.6,
+        Phase.HOLD: 0.8,
+        Phase.FIRST_HALF: 1.0,
+        Phase.CUTTING: 1.0,
+        Phase.CUTTING_RECESSION: 0.2,
+    }
     for ph, w in expected.items():
         assert (t[:, :, ph.code] == w).all()
 
@@ -185,8 +196,9 @@ def _strategies(draw: st.DrawFn) -> Strategy:
         )
         if not _shadowed(rule, rules):
             rules.append(rule)
-    return Strategy(name="h", rules=tuple(rules), default_weight=draw(weight),
-                    min_weight=lo, max_weight=hi)
+    return Strategy(
+        name="h", rules=tuple(rules), default_weight=draw(weight), min_weight=lo, max_weight=hi
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -203,12 +215,21 @@ def test_table_matches_first_match_oracle_and_stays_in_bounds(s: Strategy) -> No
 
 def test_replace_changes_each_kind_of_key(builtins: dict[str, Strategy]) -> None:
     s = builtins["qt_aware"]
-    r = s.replace(**{
-        "balance_sheet.window_weeks": 26, "weights.contraction": 0.3, "rebalance.band": 0.1,
-        "costs.fees": 0.001, "default_weight": 0.9, "execution_lag": 2,
-        "policy.below_range": False, "net_liquidity.band_bn": 100, "rebalance.frequency": "M",
-        "cash_rate": "none", "balance_sheet.measure": "walcl",
-    })
+    r = s.replace(
+        **{
+            "balance_sheet.window_weeks": 26,
+            "weights.contraction": 0.3,
+            "rebalance.band": 0.1,
+            "costs.fees": 0.001,
+            "default_weight": 0.9,
+            "execution_lag": 2,
+            "policy.below_range": False,
+            "net_liquidity.band_bn": 100,
+            "rebalance.frequency": "M",
+            "cash_rate": "none",
+            "balance_sheet.measure": "walcl",
+        }
+    )
     assert r.regimes.balance_sheet.window_weeks == 26
     assert r.regimes.balance_sheet.measure == "walcl"
     assert r.regimes.net_liquidity.band_bn == 100.0
@@ -223,11 +244,19 @@ def test_replace_changes_each_kind_of_key(builtins: dict[str, Strategy]) -> None
 
 
 def test_replace_accepts_numpy_scalars_and_overlay_slopes() -> None:
-    s = Strategy(name="o", overlays=(Overlay("y10_minus_y2", 0.1),),
-                 rules=(Rule(0.5, phase="HIKING", name="hiking"),))
-    r = s.replace(**{"overlays.0.slope": np.float64(-0.2), "balance_sheet.window_weeks":
-                     np.int64(8), "policy.below_range": np.bool_(False),
-                     "weights.hiking": np.float32(0.25)})
+    s = Strategy(
+        name="o",
+        overlays=(Overlay("y10_minus_y2", 0.1),),
+        rules=(Rule(0.5, phase="HIKING", name="hiking"),),
+    )
+    r = s.replace(
+        **{
+            "overlays.0.slope": np.float64(-0.2),
+            "balance_sheet.window_weeks": np.int64(8),
+            "policy.below_range": np.bool_(False),
+            "weights.hiking": np.float32(0.25),
+        }
+    )
     assert r.overlays[0] == Overlay("y10_minus_y2", -0.2, 0.0)
     assert type(r.regimes.balance_sheet.window_weeks) is int
     assert r.regimes.policy.below_range is False and r.rules[0].weight == 0.25
@@ -237,12 +266,16 @@ def test_replace_accepts_numpy_scalars_and_overlay_slopes() -> None:
 @pytest.mark.parametrize(
     ("dotted", "fragments"),
     [
-        ({"balance_sheet.window_week": 8}, ["replace(balance_sheet.window_week=...)",
-                                             "did you mean 'balance_sheet.window_weeks'"]),
+        (
+            {"balance_sheet.window_week": 8},
+            ["replace(balance_sheet.window_week=...)", "did you mean 'balance_sheet.window_weeks'"],
+        ),
         ({"weights.contractoin": 0.2}, ["unknown key", "did you mean 'weights.contraction'"]),
         ({"overlays.0.slope": 0.1}, ["unknown key"]),
-        ({"balance_sheet.window_weeks": 13.5}, ["balance_sheet.window_weeks=13.5",
-                                                 "expected an integer"]),
+        (
+            {"balance_sheet.window_weeks": 13.5},
+            ["balance_sheet.window_weeks=13.5", "expected an integer"],
+        ),
         ({"balance_sheet.window_weeks": 0}, ["regimes.balance_sheet.window_weeks = 0"]),
         ({"balance_sheet.expand_exit": 0.09}, ["regimes.balance_sheet.expand_exit"]),
         ({"weights.contraction": 1.5}, ["allocation.rules[0].weight = 1.5", "outside"]),
@@ -269,10 +302,22 @@ def test_replace_rejects_unknown_keys_and_bad_values(
 
 def test_sweep_keys_cover_the_contract(builtins: dict[str, Strategy]) -> None:
     keys = builtins["qt_aware"].sweep_keys()
-    for key in ("balance_sheet.window_weeks", "balance_sheet.min_dwell_days",
-                "net_liquidity.band_bn", "policy.sahm_threshold", "policy.below_range",
-                "weights.contraction", "weights.plateau", "default_weight", "min_weight",
-                "max_weight", "rebalance.band", "costs.fees", "costs.slippage", "execution_lag"):
+    for key in (
+        "balance_sheet.window_weeks",
+        "balance_sheet.min_dwell_days",
+        "net_liquidity.band_bn",
+        "policy.sahm_threshold",
+        "policy.below_range",
+        "weights.contraction",
+        "weights.plateau",
+        "default_weight",
+        "min_weight",
+        "max_weight",
+        "rebalance.band",
+        "costs.fees",
+        "costs.slippage",
+        "execution_lag",
+    ):
         assert key in keys
     for key in ("balance_sheet.measure", "rebalance.frequency", "cash_rate"):
         assert key not in keys
@@ -311,8 +356,11 @@ def test_replaced_strategy_with_overlays_round_trips(tmp_path) -> None:
         execution_lag=2,
         costs=Costs(0.001, 0.0003),
         cash_rate="none",
-        sweep={"weights.qt": (0.2, 0.4), "overlays.0.slope": (0.0, 0.1),
-               "policy.below_range": (True, False)},
+        sweep={
+            "weights.qt": (0.2, 0.4),
+            "overlays.0.slope": (0.0, 0.1),
+            "policy.below_range": (True, False),
+        },
     ).replace(**{"balance_sheet.window_weeks": 26, "policy.y10_drop": 0.75})
     text = s.to_toml()
     assert tomllib.loads(text)["sweep"]["weights.qt"] == [0.2, 0.4]
@@ -327,7 +375,7 @@ def test_sweep_ranges_expand_inclusively_and_bare_dotted_keys_work(tmp_path) -> 
     path = tmp_path / "ranges.toml"
     path.write_text(
         'name = "ranges"\n'
-        "[[allocation.rules]]\nname = \"qt\"\nbalance_sheet = \"CONTRACTION\"\nweight = 0.5\n"
+        '[[allocation.rules]]\nname = "qt"\nbalance_sheet = "CONTRACTION"\nweight = 0.5\n'
         "[sweep]\n"
         '"weights.qt" = { start = 0.0, stop = 1.0, step = 0.1 }\n'
         "balance_sheet.window_weeks = { start = 4, stop = 26, step = 11 }\n"
