@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -85,7 +86,9 @@ def series_status(
     out = []
     for sid in ids:
         s = spec(sid)
-        base = dict(id=s.id, title=s.title, units=s.units, to_bn=s.to_bn, release=s.release.value)
+        base: dict[str, Any] = dict(
+            id=s.id, title=s.title, units=s.units, to_bn=s.to_bn, release=s.release.value
+        )
         if not store.has(sid) and not s.in_snapshot:
             out.append(
                 SeriesStatus(
@@ -101,7 +104,7 @@ def series_status(
                     age_vs_index_days=None,
                     **base,
                 )
-            )  # type: ignore[arg-type]
+            )
             continue
         data = store.load(sid)  # raises MissingDataError for a lost bundled file
         obs = data.observations
