@@ -132,7 +132,7 @@ def series_status(
                 vintages=data.vintages,
                 age_days=age,
                 age_vs_index_days=age_idx,
-                **base,  # type: ignore[arg-type]
+                **base,
             )
         )
     return out
