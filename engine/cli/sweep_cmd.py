@@ -1,0 +1,360 @@
+"""``runoff sweep``: run a strategy over a parameter grid with the fused kernel.
+
+Example::
+
+    runoff sweep qt_aware                                   # the strategy's [sweep] table
+    runoff sweep qt_aware --grid balance_sheet.window_weeks=8,13,26 --grid rebalance.band=0:0.1:0.02
+    runoff sweep note_thesis --sample 10000 --seed 1 --metric calmar --top 10 --out res.parquet
+    runoff sweep qt_aware --walk-forward 4 --pbo --report sweep.html --json
+    runoff sweep qt_aware --dask local:2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from data.errors import GridError
+
+OUT_FORMATS = (".parquet", ".csv")
+
+
+def register(subparsers: Any) -> None:
+    from engine.sweep.run import SORT_METRICS
+
+    p = subparsers.add_parser(
+        "sweep",
+        help="sweep a strategy's parameters with the fused kernel (one row per combination)",
+        description=(
+            "Run STRATEGY over every combination of its [sweep] table and --grid options "
+            "(or a random --sample of them) with the fused numba kernel, which reproduces the "
+            "vectorbt backtest of each combination. Every combination uses the same window: "
+            "from the first day every input of every combination is known. Prints the best "
+            "rows by --metric and the deflated Sharpe ratio of the best. Bad grids are "
+            "rejected before any work starts. "
+            "Example: runoff sweep qt_aware --grid balance_sheet.window_weeks=8,13,26 --top 10"
+        ),
+    )
+    p.add_argument(
+        "strategy",
+        metavar="STRATEGY",
+        help="built-in name (qt_aware, note_thesis, ...) or path to a TOML file",
+    )
+    p.add_argument(
+        "--grid",
+        metavar="KEY=V1,V2,...",
+        action="append",
+        default=[],
+        help="values of a dotted key (repeatable), or KEY=START:STOP:STEP (stop "
+        "inclusive); replaces the key in the strategy's [sweep] table",
+    )
+    p.add_argument(
+        "--grid-only",
+        action="store_true",
+        help="ignore the strategy's [sweep] table; sweep only the --grid keys",
+    )
+    p.add_argument(
+        "--sample",
+        metavar="N",
+        type=int,
+        help="run N combinations drawn at random (needed above 10,000,000)",
+    )
+    p.add_argument("--seed", metavar="S", type=int, default=0, help="seed of --sample (default 0)")
+    p.add_argument(
+        "--metric",
+        default="sharpe",
+        choices=list(SORT_METRICS),
+        help="sort key, best first (default sharpe)",
+    )
+    p.add_argument(
+        "--top",
+        metavar="N",
+        type=int,
+        help="rows to print (default 20) and to write with --out (default: all)",
+    )
+    p.add_argument("--out", metavar="PATH", help="write the rows to a .parquet or .csv file")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run the chunks on Dask: local:N (N local worker processes) or a "
+        "scheduler address (tcp://host:8786)",
+    )
+    p.add_argument(
+        "--start", metavar="YYYY-MM-DD", help="first day (moved later until every input is known)"
+    )
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day (default: the last close)")
+    p.add_argument(
+        "--walk-forward",
+        metavar="FOLDS",
+        type=int,
+        help="walk-forward: pick the best combination on each training window and "
+        "report it on the next test window (FOLDS test windows)",
+    )
+    p.add_argument(
+        "--wf-mode",
+        choices=("expanding", "rolling"),
+        default="expanding",
+        help="training windows grow from the start or roll (default expanding)",
+    )
+    p.add_argument(
+        "--train-days",
+        metavar="N",
+        type=int,
+        help="days of the first (expanding) or every (rolling) training window "
+        "(default: window / (FOLDS + 1))",
+    )
+    p.add_argument(
+        "--embargo",
+        metavar="DAYS",
+        type=int,
+        default=5,
+        help="trading days left out between training and test windows (default 5)",
+    )
+    p.add_argument(
+        "--pbo",
+        action="store_true",
+        help="probability of backtest overfitting (CSCV, 16 blocks) on up to "
+        "--pbo-max randomly drawn combinations",
+    )
+    p.add_argument(
+        "--pbo-max",
+        metavar="N",
+        type=int,
+        default=256,
+        help="combinations in the PBO return matrix (default 256)",
+    )
+    p.add_argument(
+        "--report",
+        metavar="PATH",
+        help="write an HTML report with heatmaps of --metric over pairs of parameters",
+    )
+    p.add_argument(
+        "--heatmap",
+        metavar="KEY_X,KEY_Y",
+        action="append",
+        help="a pair of swept keys to draw (repeatable; default: up to 6 pairs)",
+    )
+    p.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        default=None,
+        help="show a progress bar on stderr (default: when stderr is a terminal)",
+    )
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.set_defaults(func=run)
+
+
+def _jsonable(v: Any) -> Any:
+    if hasattr(v, "item") and not isinstance(v, str | bytes):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    cols = list(frame.columns)
+    return [
+        {c: _jsonable(v) for c, v in zip(cols, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Every option error, raised before any data is loaded."""
+    if args.out is not None and Path(args.out).suffix.lower() not in OUT_FORMATS:
+        raise GridError(
+            f"--out {args.out}: unknown format; expected a path ending in "
+            f"{' or '.join(OUT_FORMATS)}"
+        )
+    if args.top is not None and args.top < 1:
+        raise GridError(f"--top {args.top}: expected a positive integer")
+    if args.walk_forward is not None and args.walk_forward < 1:
+        raise GridError(f"--walk-forward {args.walk_forward}: expected at least 1 fold")
+    if args.pbo_max < 2:
+        raise GridError(f"--pbo-max {args.pbo_max}: expected at least 2")
+    if args.dask is not None:
+        from engine.sweep.distributed import parse_address
+
+        parse_address(args.dask)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate the grid and options, run the sweep, print / write the results."""
+    from data.store import Store
+    from engine.sweep.guards import sweep_deflated_sharpe, sweep_pbo, walk_forward
+    from engine.sweep.run import describe, make_grid, plan_sweep, run_plan
+    from engine.tables import fmt, to_text
+    from strategies import expand_grid, load_strategy, parse_grid_options
+
+    _check(args)
+    overrides = parse_grid_options(args.grid)
+    strategy = load_strategy(args.strategy)
+    grid = expand_grid(
+        strategy, overrides, include_sweep=not args.grid_only, sample=args.sample, seed=args.seed
+    )
+    strategy, grid = make_grid(strategy, grid)
+    pairs = None
+    if args.heatmap:
+        from engine.sweep.heatmap import check_pair
+
+        pairs = [check_pair(h, grid.keys) for h in args.heatmap]
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+
+    store = Store(data_dir=args.data_dir)
+    plan = plan_sweep(strategy, grid, start=args.start, end=args.end, store=store)
+    df = run_plan(plan, metric=args.metric, dask=args.dask, progress=progress)
+    dsr = sweep_deflated_sharpe(plan, df) if df["sharpe"].notna().any() else None
+    pbo_res = sweep_pbo(plan, max_strategies=args.pbo_max, seed=args.seed) if args.pbo else None
+    wf = None
+    if args.walk_forward:
+        wf = walk_forward(
+            strategy,
+            folds=args.walk_forward,
+            mode=args.wf_mode,
+            train_days=args.train_days,
+            embargo_days=args.embargo,
+            metric=args.metric,
+            plan=plan,
+        )
+    out = None
+    if args.out:
+        rows = df if args.top is None else df.head(args.top)
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".csv":
+            rows.to_csv(out, index=False)
+        else:
+            rows.to_parquet(out, index=False)
+    report = None
+    if args.report:
+        from engine.sweep.heatmap import write_heatmaps
+
+        report = str(write_heatmaps(df, args.report, args.metric, pairs))
+    top = df.head(args.top or 20)
+
+    if args.json:
+        a = df.attrs
+        doc = {
+            "strategy": strategy.name,
+            "source": strategy.source,
+            "metric": args.metric,
+            "window": {"start": a["start"], "end": a["end"], "days": a["n_days"]},
+            "start_note": a["start_note"],
+            "keys": list(grid.keys),
+            "combinations": a["combinations"],
+            "grid_size": a["grid_size"],
+            "seconds": a["seconds"],
+            "ns_per_combination_day": a["ns_per_combo_day"],
+            "rows": _records(top),
+            "deflated_sharpe": None
+            if dsr is None
+            else {
+                k: _jsonable(getattr(dsr, k))
+                for k in (
+                    "dsr",
+                    "sharpe",
+                    "sr0",
+                    "n_trials",
+                    "variance",
+                    "n_obs",
+                    "skew",
+                    "kurtosis",
+                )
+            },
+            "pbo": None
+            if pbo_res is None
+            else {
+                "pbo": pbo_res.pbo,
+                "blocks": pbo_res.n_blocks,
+                "strategies": pbo_res.n_strategies,
+                "days": pbo_res.n_obs,
+            },
+            "walk_forward": None
+            if wf is None
+            else {
+                "folds": _records(wf.folds),
+                "summary": {k: _jsonable(v) for k, v in wf.summary.items()},
+            },
+            "out": None if out is None else str(out),
+            "report": report,
+        }
+        json.dump(doc, sys.stdout, indent=1, allow_nan=False)
+        sys.stdout.write("\n")
+        return 0
+
+    shown = top.copy()
+    for c in shown.columns:
+        if shown[c].dtype.kind == "f":
+            shown[c] = [
+                fmt(v, "num")
+                if c
+                not in (
+                    "max_drawdown",
+                    "cagr",
+                    "total_return",
+                    "volatility",
+                    "exposure",
+                    "time_invested",
+                    "turnover",
+                )
+                else fmt(v, "pct")
+                for v in shown[c]
+            ]
+    lines = [
+        describe(df),
+        df.attrs["start_note"],
+        "",
+        f"Best {len(top)} of {len(df):,} by {args.metric}:",
+        to_text(shown.set_index("combo")),
+    ]
+    if dsr is not None:
+        ann = math.sqrt(252)
+        lines += [
+            "",
+            f"Deflated Sharpe ratio of the best: {dsr.dsr:.3f} (Sharpe "
+            f"{dsr.sharpe * ann:.2f} annualised vs {dsr.sr0 * ann:.2f} expected from the "
+            f"best of {dsr.n_trials} unskilled trials)",
+        ]
+    if pbo_res is not None:
+        lines += [
+            f"Probability of backtest overfitting (CSCV, {pbo_res.n_blocks} blocks, "
+            f"{pbo_res.n_strategies} combinations): {pbo_res.pbo:.2f}"
+        ]
+    if wf is not None:
+        cols = [
+            "fold",
+            "train_start",
+            "train_end",
+            "test_start",
+            "test_end",
+            "combo",
+            f"is_{args.metric}",
+            f"oos_{args.metric}",
+            "oos_cagr",
+            "oos_max_drawdown",
+            "oos_rank",
+        ]
+        s = wf.summary
+        lines += [
+            "",
+            f"Walk-forward ({args.wf_mode}, embargo {args.embargo} days):",
+            wf.folds[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"),
+            f"Chained out-of-sample: CAGR {fmt(s['cagr'], 'pct')}, Sharpe "
+            f"{fmt(s['sharpe'], 'num')}, max drawdown {fmt(s['max_drawdown'], 'pct')} "
+            f"over {int(s['days'])} days",
+        ]
+    if out is not None:
+        lines += ["", f"Rows written to {out}"]
+    if report:
+        lines += [f"Report: {report}"]
+    print("\n".join(lines))
+    return 0

@@ -1,0 +1,332 @@
+"""The sweep's Python API: a strategy and a grid in, one row of metrics per combination out.
+
+Example::
+
+    from engine.sweep import run_sweep
+    df = run_sweep("qt_aware", {"balance_sheet.window_weeks": [8, 13, 26]}, top=10)
+
+Every combination is simulated over the same window (see :mod:`engine.sweep.prepare`) by the
+fused kernel :func:`engine.sweep.nb.sweep_nb`, in chunks (a progress bar advances per chunk;
+chunks can also run on a Dask cluster, :mod:`engine.sweep.distributed`).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from data.errors import GridError, ParameterError
+from data.store import Store
+from engine.sweep.nb import METRICS, sweep_nb
+from engine.sweep.prepare import (
+    CodeCache,
+    SweepInputs,
+    chunk_arrays,
+    kernel_args,
+    prepare_sweep,
+)
+from strategies import Grid, Strategy, expand_grid, load_strategy
+
+SORT_METRICS: dict[str, bool] = {
+    "total_return": False,
+    "cagr": False,
+    "volatility": True,
+    "sharpe": False,
+    "sortino": False,
+    "max_drawdown": False,
+    "calmar": False,
+    "turnover": True,
+    "exposure": False,
+    "time_invested": False,
+    "n_rebalances": True,
+}
+"""Metrics results can be sorted by -> ascending? (best first: lowest volatility, turnover
+and rebalance count; highest everything else; the max drawdown is <= 0, so highest = mildest)."""
+
+CHUNK = 8192
+"""Combinations per kernel call (one progress-bar step, one Dask task)."""
+
+INT_METRICS = ("n_rebalances", "n_returns")
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A validated sweep, ready to run: strategy, grid, shared inputs, chunk bounds."""
+
+    strategy: Strategy
+    grid: Grid
+    inputs: SweepInputs
+    chunks: tuple[tuple[int, int], ...]
+
+
+def check_metric(metric: str) -> str:
+    """``metric`` if results can be sorted by it, else GridError listing the choices."""
+    if metric not in SORT_METRICS:
+        raise GridError(
+            f"--metric {metric!r}: unknown metric; expected one of {', '.join(SORT_METRICS)}"
+        )
+    return metric
+
+
+def make_grid(
+    strategy: Strategy | str,
+    grid: Grid | Mapping[str, Sequence] | None = None,
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+) -> tuple[Strategy, Grid]:
+    """The strategy and its validated grid (GridError / StrategyError before any work)."""
+    s = load_strategy(strategy) if isinstance(strategy, str) else strategy
+    if isinstance(grid, Grid):
+        if grid.strategy != s:
+            raise GridError("grid: built for another strategy; pass a grid of this strategy")
+        g = grid.sample(sample, seed) if sample is not None else grid
+        return s, g
+    return s, expand_grid(s, grid, sample=sample, seed=seed)
+
+
+def plan_sweep(
+    strategy: Strategy | str,
+    grid: Grid | Mapping[str, Sequence] | None = None,
+    *,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    store: Store | None = None,
+    chunk_size: int = CHUNK,
+) -> SweepPlan:
+    """Validate the grid, then load data and compute the shared inputs."""
+    s, g = make_grid(strategy, grid, sample=sample, seed=seed)
+    if chunk_size < 1:
+        raise ParameterError(f"chunk_size {chunk_size!r}: expected >= 1")
+    inputs = prepare_sweep(s, g, start, end, store=store)
+    bounds = tuple((a, min(a + chunk_size, g.size)) for a in range(0, g.size, chunk_size))
+    return SweepPlan(s, g, inputs, bounds)
+
+
+def run_chunk(
+    inputs: SweepInputs,
+    strategy: Strategy,
+    grid: Grid,
+    start: int,
+    stop: int,
+    first: int = 0,
+    last: int | None = None,
+    cache: CodeCache | None = None,
+) -> np.ndarray:
+    """Metrics of combinations ``start:stop`` over days ``first..last`` of the window.
+
+    Returns
+    -------
+    array of shape (stop - start, len(METRICS)).
+    """
+    last = inputs.n_days - 1 if last is None else last
+    chunk = chunk_arrays(inputs, strategy, grid, start, stop, cache)
+    return sweep_nb(*kernel_args(inputs, chunk, first, last))
+
+
+def chunk_returns(
+    inputs: SweepInputs,
+    strategy: Strategy,
+    grid: Grid,
+    rows: np.ndarray,
+    first: int = 0,
+    last: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Metrics and daily returns of the combinations ``rows`` (grid positions).
+
+    Returns
+    -------
+    metrics : array of shape (len(rows), len(METRICS)).
+    returns : array of shape (n_days, len(rows)): the window's daily returns, NaN before each
+        combination's first execution and outside ``first..last``.
+    """
+    last = inputs.n_days - 1 if last is None else last
+    sub = Grid(grid.strategy, grid.keys, grid.values, value_indices(grid, rows))
+    chunk = chunk_arrays(inputs, strategy, sub, 0, len(rows))
+    rets = np.full((len(rows), inputs.n_days), np.nan)
+    metrics = sweep_nb(*kernel_args(inputs, chunk, first, last, rets))
+    return metrics, rets.T
+
+
+def value_indices(grid: Grid, rows: np.ndarray) -> np.ndarray:
+    """Value indices of the combinations at grid positions ``rows``: int64 array of shape
+    (len(rows), n_keys), without enumerating the grid."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if grid.picks is not None:
+        return grid.picks[rows]
+    if not grid.keys:
+        return np.zeros((len(rows), 0), dtype=np.int64)
+    return np.column_stack(np.unravel_index(rows, grid.shape)).astype(np.int64)
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, unit="combo", unit_scale=True, file=sys.stderr, leave=False, desc="sweep"
+    )
+
+
+def iter_chunks(
+    plan: SweepPlan, first: int = 0, last: int | None = None, progress: bool = False
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Run the chunks of a plan locally: yields (start, stop, metrics) in grid order."""
+    bar = _progress(plan.grid.size, progress)
+    cache = CodeCache()
+    try:
+        for a, b in plan.chunks:
+            out = run_chunk(plan.inputs, plan.strategy, plan.grid, a, b, first, last, cache)
+            if bar is not None:
+                bar.update(b - a)
+            yield a, b, out
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def results_frame(grid: Grid, metrics: np.ndarray, metric: str, top: int | None) -> pd.DataFrame:
+    """One row per combination: ``combo`` (grid position), the parameters, the metrics;
+    sorted best first by ``metric`` (NaN last, ties in grid order), cut to ``top`` rows."""
+    check_metric(metric)
+    col = metrics[:, METRICS.index(metric)]
+    key = col if SORT_METRICS[metric] else -col
+    key = np.where(np.isnan(key), np.inf, key)
+    order = np.argsort(key, kind="stable")
+    if top is not None:
+        order = order[:top]
+    data: dict[str, Any] = {"combo": order.astype(np.int64)}
+    if grid.size:
+        idx = value_indices(grid, order)
+        for j, (k, v) in enumerate(zip(grid.keys, grid.values, strict=True)):
+            data[k] = np.asarray(v)[idx[:, j]]
+    for j, name in enumerate(METRICS):
+        vals = metrics[order, j]
+        data[name] = vals.astype(np.int64) if name in INT_METRICS else vals
+    return pd.DataFrame(data)
+
+
+def run_sweep(
+    strategy: Strategy | str,
+    grid: Grid | Mapping[str, Sequence] | None = None,
+    *,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    metric: str = "sharpe",
+    top: int | None = None,
+    store: Store | None = None,
+    dask: str | None = None,
+    progress: bool = False,
+    chunk_size: int = CHUNK,
+) -> pd.DataFrame:
+    """Sweep a strategy over a grid with the fused kernel.
+
+    Parameters
+    ----------
+    strategy : a :class:`strategies.Strategy`, a built-in name or a TOML path.
+    grid : dotted key -> values (replacing / adding to the strategy's ``[sweep]`` table), a
+        :class:`strategies.Grid`, or None for the ``[sweep]`` table alone.
+    start, end : the window (the start moves later until every input is known).
+    sample, seed : run ``sample`` combinations drawn at random (reproducible from ``seed``).
+    metric : sort key, best first (see :data:`SORT_METRICS`); top : keep the best ``top`` rows.
+    store : the point-in-time store.
+    dask : a scheduler address (``tcp://host:8786``) or ``local:N`` (a local cluster of N
+        worker processes); None runs here.
+    progress : show a progress bar on stderr (one step per chunk).
+    chunk_size : combinations per kernel call / Dask task.
+
+    Returns
+    -------
+    DataFrame with ``combo`` (the combination's position in the grid), one column per swept
+    key and the columns of :data:`engine.sweep.nb.METRICS`; ``attrs`` holds the window
+    (``start``, ``end``, ``n_days``), ``start_note``, the swept ``keys``, the grid sizes,
+    ``seconds`` and
+    ``ns_per_combo_day`` (wall time of the kernel passes).
+
+    Raises GridError / StrategyError for a bad grid, metric or top before loading any data.
+    """
+    check_metric(metric)
+    check_top(top)
+    if dask is not None:
+        from engine.sweep.distributed import parse_address
+
+        parse_address(dask)
+    plan = plan_sweep(
+        strategy,
+        grid,
+        start=start,
+        end=end,
+        sample=sample,
+        seed=seed,
+        store=store,
+        chunk_size=chunk_size,
+    )
+    return run_plan(plan, metric=metric, top=top, dask=dask, progress=progress)
+
+
+def check_top(top: int | None) -> None:
+    """GridError unless ``top`` is None or a positive integer."""
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+        raise GridError(f"--top {top!r}: expected a positive integer")
+
+
+def run_plan(
+    plan: SweepPlan,
+    *,
+    metric: str = "sharpe",
+    top: int | None = None,
+    dask: str | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run a planned sweep (locally or on Dask) and label the results (see :func:`run_sweep`)."""
+    check_metric(metric)
+    check_top(top)
+    t0 = time.perf_counter()
+    if dask is not None:
+        from engine.sweep.distributed import run_distributed
+
+        metrics = run_distributed(plan, dask, progress=progress)
+    else:
+        metrics = np.empty((plan.grid.size, len(METRICS)))
+        for a, b, out in iter_chunks(plan, progress=progress):
+            metrics[a:b] = out
+    seconds = time.perf_counter() - t0
+    df = results_frame(plan.grid, metrics, metric, top)
+    n = plan.inputs.n_days
+    df.attrs.update(
+        strategy=plan.strategy.name,
+        metric=metric,
+        start=str(plan.inputs.days[0].date()),
+        end=str(plan.inputs.days[-1].date()),
+        n_days=n,
+        start_note=plan.inputs.start_note,
+        keys=list(plan.grid.keys),
+        combinations=plan.grid.size,
+        grid_size=plan.grid.full_size,
+        seconds=seconds,
+        ns_per_combo_day=seconds * 1e9 / max(plan.grid.size * n, 1),
+    )
+    return df
+
+
+def describe(df: pd.DataFrame) -> str:
+    """One line on a sweep result: window, combinations, speed."""
+    a = df.attrs
+    rate = a.get("ns_per_combo_day", math.nan)
+    return (
+        f"{a.get('strategy')}: {a.get('combinations', len(df)):,} combinations x "
+        f"{a.get('n_days', 0):,} days ({a.get('start')} to {a.get('end')}) in "
+        f"{a.get('seconds', math.nan):.2f} s ({rate:.2f} ns per combination-day)"
+    )

@@ -1,0 +1,113 @@
+"""``runoff sweep``: output formats, files, guards, and one-line errors before any work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import engine.sweep.run as sweep_run
+from engine.cli import main
+
+SMALL = [
+    "--grid-only",
+    "--grid",
+    "weights.contraction=0,0.5,1",
+    "--grid",
+    "rebalance.band=0.02,0.1",
+    "--no-progress",
+]
+
+
+def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "qt_aware", *SMALL, "--top", "4", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["combinations"] == 6 and len(doc["rows"]) == 4
+    assert doc["keys"] == ["weights.contraction", "rebalance.band"]
+    sharpe = [r["sharpe"] for r in doc["rows"]]
+    assert sharpe == sorted(sharpe, reverse=True)
+    assert set(doc["rows"][0]) >= {
+        "combo",
+        "weights.contraction",
+        "cagr",
+        "max_drawdown",
+        "calmar",
+        "turnover",
+        "exposure",
+    }
+    assert 0.0 <= doc["deflated_sharpe"]["dsr"] <= 1.0
+    assert doc["window"]["days"] > 5000
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_out_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str) -> None:
+    out = tmp_path / f"res{suffix}"
+    assert main(["sweep", "qt_aware", *SMALL, "--metric", "calmar", "--out", str(out)]) == 0
+    df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert len(df) == 6 and df["calmar"].is_monotonic_decreasing
+    text = capsys.readouterr().out
+    assert "Best 6 of 6 by calmar" in text and str(out) in text
+
+
+def test_report_and_guards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "sweep.html"
+    argv = [
+        "sweep",
+        "qt_aware",
+        *SMALL,
+        "--report",
+        str(report),
+        "--heatmap",
+        "weights.contraction,rebalance.band",
+        "--walk-forward",
+        "2",
+        "--pbo",
+    ]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "Deflated Sharpe ratio of the best" in text
+    assert "Probability of backtest overfitting" in text and "Walk-forward" in text
+    page = report.read_text()
+    assert 'id="heatmap-0"' in page and "plotly" in page and "weights.contraction" in page
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--grid", "balance_sheet.window_wekes=8,13"], "unknown sweep key"),
+        (["--grid", "balance_sheet.window_weeks="], "empty list"),
+        (["--grid", "balance_sheet.window_weeks=8.5,13"], "expected an integer"),
+        (
+            [
+                "--grid-only",
+                "--grid",
+                "weights.contraction=0:1:0.001",
+                "--grid",
+                "weights.plateau=0:1:0.001",
+                "--grid",
+                "rebalance.band=0:0.999:0.001",
+            ],
+            "1,002,001,000 combinations",
+        ),
+        (["--out", "results.xlsx"], "unknown format"),
+        (["--dask", "somewhere"], "--dask"),
+        (["--heatmap", "rebalance.band,nope"], "not a swept key"),
+        (["--sample", "0"], "sample size"),
+    ],
+)
+def test_errors_before_any_work(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("data was loaded before the options were validated")
+
+    monkeypatch.setattr(sweep_run, "prepare_sweep", no_work)
+    assert main(["sweep", "qt_aware", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("runoff: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
