@@ -131,6 +131,21 @@ class BacktestInputs:
         """Close-to-close cash-asset returns (element 0 is 0)."""
         return _returns(self.cash_price)
 
+    def plan(self) -> pd.DataFrame:
+        """The order plan of these inputs with the strategy's band and execution lag.
+
+        See :func:`engine.allocation.plan_orders` for the columns.
+        """
+        s = self.strategy
+        return plan_orders(
+            self.target,
+            self.decision,
+            self.ret_index,
+            self.ret_cash,
+            s.rebalance.band,
+            s.execution_lag,
+        )
+
 
 def _returns(price: np.ndarray) -> np.ndarray:
     out = np.zeros(len(price))
@@ -514,14 +529,7 @@ def run_backtest(
     inputs = prepare(strategy, start, end, store=store)
     s = inputs.strategy
     days = inputs.days
-    plan = plan_orders(
-        inputs.target,
-        inputs.decision,
-        inputs.ret_index,
-        inputs.ret_cash,
-        s.rebalance.band,
-        s.execution_lag,
-    )
+    plan = inputs.plan()
     ow = plan["order_weight"].to_numpy()
     executed = np.flatnonzero(np.isfinite(ow))
     if len(executed) == 0:

@@ -25,7 +25,6 @@ import pandas as pd
 from data.errors import ParameterError
 from data.release import business_day
 from data.store import Store
-from engine.allocation import plan_orders
 from engine.backtest import CASH_ASSET, REGIME_NAMES, BacktestInputs, prepare
 from engine.cash import NO_CASH_RATE
 
@@ -188,15 +187,7 @@ def build_signals(
 ) -> Signals:
     """Prepare the strategy, run the order plan and tabulate its decisions."""
     inputs = prepare(strategy, start, end, store=store)
-    s = inputs.strategy
-    plan = plan_orders(
-        inputs.target,
-        inputs.decision,
-        inputs.ret_index,
-        inputs.ret_cash,
-        s.rebalance.band,
-        s.execution_lag,
-    )
+    plan = inputs.plan()
     return Signals(inputs=inputs, plan=plan, table=signal_table(inputs, plan))
 
 

@@ -14,6 +14,8 @@ import json
 import sys
 from typing import Any
 
+from engine.cli.common import add_window_options
+
 DEFAULT_REPORT = "runoff-report-{name}.html"
 """Report path when ``--report`` is given without a path (in the current directory)."""
 
@@ -35,10 +37,7 @@ def register(subparsers: Any) -> None:
         metavar="STRATEGY",
         help="built-in name (buy_and_hold, qt_aware, ...) or path to a TOML file",
     )
-    p.add_argument(
-        "--start", metavar="YYYY-MM-DD", help="first day (moved later if an input is not known yet)"
-    )
-    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day (default: the last close)")
+    add_window_options(p)
     p.add_argument(
         "--report",
         metavar="PATH",

@@ -15,7 +15,6 @@ Sub-commands (each prints one line ``runoff: error: ...`` and exits 2 on bad inp
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from typing import Any
@@ -26,6 +25,7 @@ from data.known import known_at
 from data.status import series_status
 from data.store import Store
 from data.verify import Severity, verify_store
+from engine.cli.common import json_text
 
 _DATA_HELP = """\
 Inspect, update, verify and query the point-in-time data store. Files are read per series
@@ -196,19 +196,6 @@ def table(header: list[str], rows: list[list[str]], right: set[int] | None = Non
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
-def _json(obj: Any) -> str:
-    def clean(x: Any) -> Any:
-        if isinstance(x, float) and not math.isfinite(x):
-            return None
-        if isinstance(x, dict):
-            return {k: clean(v) for k, v in x.items()}
-        if isinstance(x, list | tuple):
-            return [clean(v) for v in x]
-        return x
-
-    return json.dumps(clean(obj), indent=2)
-
-
 def _store(args: argparse.Namespace) -> Store:
     return Store(data_dir=args.data_dir)
 
@@ -221,7 +208,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     store = _store(args)
     rows = series_status(store)
     if args.json:
-        print(_json([r.to_dict() for r in rows]))
+        print(json_text([r.to_dict() for r in rows]))
         return 0
     header = [
         "series",
@@ -314,7 +301,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     report = verify_store(_store(args))
     if args.json:
         print(
-            _json(
+            json_text(
                 {
                     "ok": report.ok,
                     "errors": len(report.errors),
@@ -352,7 +339,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     """``runoff data show``: the value known at the decision time and the last N observations."""
     k = known_at(args.series, args.as_of, last=args.last, store=_store(args))
     if args.json:
-        print(_json(k.to_dict()))
+        print(json_text(k.to_dict()))
         return 0
     s = k.spec
     scale = f", x{s.to_bn:g} to $bn" if s.to_bn is not None else ""

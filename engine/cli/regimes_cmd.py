@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
-import math
-from typing import Any
 
 from data.errors import ParameterError
 from data.store import Store
+from engine.cli.common import json_text
 from engine.regimes.api import REGIME_NAMES, params_with, regime_frame, regime_spans
 from engine.regimes.explain import explain, render
 from strategies.regimes import RegimeParams
@@ -126,19 +124,6 @@ def regime_params(args: argparse.Namespace) -> RegimeParams:
     return params_with(params, overrides)
 
 
-def _json(obj: Any) -> str:
-    def clean(x: Any) -> Any:
-        if isinstance(x, float) and not math.isfinite(x):
-            return None
-        if isinstance(x, dict):
-            return {k: clean(v) for k, v in x.items()}
-        if isinstance(x, list | tuple):
-            return [clean(v) for v in x]
-        return x
-
-    return json.dumps(clean(obj), indent=2)
-
-
 def cmd_regimes(args: argparse.Namespace) -> int:
     """Print the regime spans (text table, JSON list or CSV)."""
     params = regime_params(args)
@@ -158,7 +143,7 @@ def cmd_regimes(args: argparse.Namespace) -> int:
         for r in spans.itertuples(index=False)
     ]
     if args.json:
-        print(_json(rows))
+        print(json_text(rows))
         return 0
     if args.csv:
         buf = io.StringIO()
@@ -187,5 +172,5 @@ def cmd_explain(args: argparse.Namespace) -> int:
     params = regime_params(args)
     store = Store(data_dir=args.data_dir)
     e = explain(args.date, params, store=store)
-    print(_json(e) if args.json else render(e))
+    print(json_text(e) if args.json else render(e))
     return 0

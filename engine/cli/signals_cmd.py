@@ -14,6 +14,8 @@ import json
 import sys
 from typing import Any
 
+from engine.cli.common import add_window_options
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -50,10 +52,7 @@ def register(subparsers: Any) -> None:
         help="only the most recent decision, as JSON: decision and execution date, "
         "target weight, regimes, inputs and their observation dates",
     )
-    p.add_argument(
-        "--start", metavar="YYYY-MM-DD", help="first day (moved later if an input is not known yet)"
-    )
-    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day (default: the last close)")
+    add_window_options(p)
     p.set_defaults(func=run)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from data.errors import GridError
+from engine.cli.common import add_window_options
 
 OUT_FORMATS = (".parquet", ".csv")
 
@@ -84,10 +85,7 @@ def register(subparsers: Any) -> None:
         help="run the chunks on Dask: local:N (N local worker processes) or a "
         "scheduler address (tcp://host:8786)",
     )
-    p.add_argument(
-        "--start", metavar="YYYY-MM-DD", help="first day (moved later until every input is known)"
-    )
-    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day (default: the last close)")
+    add_window_options(p, "first day (moved later until every input is known)")
     p.add_argument(
         "--walk-forward",
         metavar="FOLDS",

@@ -1,38 +1,47 @@
-"""Plain-Python references of the regime kernels in :mod:`engine.regimes.nb`.
+"""Regime state machines, each loop written once in plain typed Python (the references).
 
-The same loops, line for line, without numba: slow, readable, and the yardstick the
-compiled kernels are tested against (``*_ref`` == ``*_nb`` on random and adversarial
-inputs). See :mod:`engine.regimes.nb` for what each rule requires, produces and its lag.
+Every function takes float64 / int64 arrays with time on axis 0 (one row per trading day)
+and scalars, and returns int8 regime codes (the positions of the enum members in
+:mod:`strategies.regimes`; 0 = ``UNKNOWN``). A row whose input is NaN holds the previous
+state (``UNKNOWN`` before the first valid value). Inputs at row ``t`` must already be
+point-in-time (known at that day's 16:00 ET decision): the loops only ever look back, so
+the output at ``t`` depends on rows ``0..t`` alone (lag 0 on their inputs).
+
+These ``*_ref`` functions are slow and readable; :mod:`engine.regimes.nb` compiles the very
+same functions with numba as the ``*_nb`` kernels (the house pattern of
+:mod:`engine.allocation_nb`). Helpers called from inside a loop are ``register_jitable``:
+plain Python when called from Python, compiled when a kernel calls them. ``PARITY`` pairs
+each kernel with its reference for the tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba.extending import register_jitable
 
-from engine.regimes.nb import (
-    BS_CONTRACTION,
-    BS_EXPANSION,
-    BS_PLATEAU,
-    BS_UNKNOWN,
-    NL_DOWN,
-    NL_FLAT,
-    NL_UNKNOWN,
-    NL_UP,
-    PH_CUTTING,
-    PH_CUTTING_RECESSION,
-    PH_FIRST_HALF,
-    PH_HIKING,
-    PH_HOLD,
-    PH_NEUTRAL,
-    PH_UNKNOWN,
-    RATE_EPS,
-    REC_FAST,
-    REC_INTERMEETING,
-    REC_SAHM,
+# Balance sheet codes (strategies.regimes.BalanceSheet)
+BS_UNKNOWN, BS_EXPANSION, BS_PLATEAU, BS_CONTRACTION = 0, 1, 2, 3
+# Net liquidity codes (strategies.regimes.NetLiquidity)
+NL_UNKNOWN, NL_UP, NL_FLAT, NL_DOWN = 0, 1, 2, 3
+# Phase codes (strategies.regimes.Phase)
+PH_UNKNOWN, PH_NEUTRAL, PH_HIKING, PH_HOLD, PH_FIRST_HALF, PH_CUTTING, PH_CUTTING_RECESSION = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
 )
+# Recession-tag triggers (bit mask in the phase trace)
+REC_SAHM, REC_INTERMEETING, REC_FAST = 1, 2, 4
+
+RATE_EPS = 1e-9
+"""A change of the range midpoint smaller than this (percentage points) is no change."""
 
 
-def _bs_enter(g, expand_enter, contract_enter):
+@register_jitable
+def _bs_enter(g: float, expand_enter: float, contract_enter: float) -> int:
     if g >= expand_enter:
         return BS_EXPANSION
     if g <= contract_enter:
@@ -41,9 +50,31 @@ def _bs_enter(g, expand_enter, contract_enter):
 
 
 def balance_sheet_ref(
-    growth, expand_enter, expand_exit, contract_enter, contract_exit, min_dwell_days
-):
-    """Reference of :func:`engine.regimes.nb.balance_sheet_nb` (same loop, plain Python)."""
+    growth: np.ndarray,
+    expand_enter: float,
+    expand_exit: float,
+    contract_enter: float,
+    contract_exit: float,
+    min_dwell_days: int,
+) -> np.ndarray:
+    """Balance-sheet regime from annualised growth, with hysteresis and a minimum dwell.
+
+    Requires: ``growth``, float64 array of shape (n_days,), annualised log growth of the
+    balance-sheet measure as known each day (NaN = unknown).
+    Produces: int8 array of shape (n_days,): 1 EXPANSION, 2 PLATEAU, 3 CONTRACTION,
+    0 UNKNOWN before the first valid growth.
+    Lag: 0 rows (the growth input carries the H.4.1 publication lag).
+
+    Rules, per row with a valid growth ``g`` (NaN rows hold the state):
+
+    - first valid row: EXPANSION if ``g >= expand_enter``, CONTRACTION if
+      ``g <= contract_enter``, else PLATEAU;
+    - a change is allowed only once the current regime has lasted ``min_dwell_days`` rows;
+    - EXPANSION ends when ``g < expand_exit`` (to CONTRACTION if ``g <= contract_enter``,
+      else PLATEAU); CONTRACTION ends when ``g > contract_exit`` (to EXPANSION if
+      ``g >= expand_enter``, else PLATEAU); PLATEAU moves to EXPANSION at
+      ``g >= expand_enter`` and to CONTRACTION at ``g <= contract_enter``.
+    """
     n = growth.shape[0]
     out = np.zeros(n, dtype=np.int8)
     state = BS_UNKNOWN
@@ -73,8 +104,16 @@ def balance_sheet_ref(
     return out
 
 
-def net_liquidity_ref(change_bn, band_bn):
-    """Reference of :func:`engine.regimes.nb.net_liquidity_nb` (same loop, plain Python)."""
+def net_liquidity_ref(change_bn: np.ndarray, band_bn: float) -> np.ndarray:
+    """Net-liquidity trend with a dead band.
+
+    Requires: ``change_bn``, float64 array of shape (n_days,): change of net liquidity
+    over the window in $bn as known each day (NaN = unknown).
+    Produces: int8 array of shape (n_days,): 1 UP (change > band), 3 DOWN
+    (change < -band), 2 FLAT (|change| <= band), 0 UNKNOWN before the first valid value;
+    NaN rows hold the state.
+    Lag: 0 rows.
+    """
     n = change_bn.shape[0]
     out = np.zeros(n, dtype=np.int8)
     state = NL_UNKNOWN
@@ -91,8 +130,15 @@ def net_liquidity_ref(change_bn, band_bn):
     return out
 
 
-def cycle_high_ref(upper, lower, y10):
-    """Reference of :func:`engine.regimes.nb.cycle_high_nb` (same loop, plain Python)."""
+def cycle_high_ref(upper: np.ndarray, lower: np.ndarray, y10: np.ndarray) -> np.ndarray:
+    """Running maximum of the 10y since the first hike of the latest hiking cycle.
+
+    Requires: ``upper``, ``lower`` (policy range ends, percent) and ``y10`` (percent),
+    float64 arrays of shape (n_days,), as known each day.
+    Produces: float64 array of shape (n_days,): NaN until a hike is seen; a hike whose
+    previous rate change was a cut (or the first change seen) starts a new cycle.
+    Lag: 0 rows.
+    """
     n = upper.shape[0]
     out = np.full(n, np.nan)
     prev_mid = np.nan
@@ -121,22 +167,39 @@ def cycle_high_ref(upper, lower, y10):
     return out
 
 
+@register_jitable
 def phase_trace_ref(
-    upper,
-    lower,
-    y10,
-    sahm,
-    day_number,
-    hike_memory_days,
-    cut_memory_days,
-    y10_drop,
-    below_range,
-    sahm_threshold,
-    intermeeting_days,
-    fast_cut_bp,
-    fast_cut_days,
-):
-    """Reference of :func:`engine.regimes.nb.phase_trace_nb` (same loop, plain Python)."""
+    upper: np.ndarray,
+    lower: np.ndarray,
+    y10: np.ndarray,
+    sahm: np.ndarray,
+    day_number: np.ndarray,
+    hike_memory_days: int,
+    cut_memory_days: int,
+    y10_drop: float,
+    below_range: bool,
+    sahm_threshold: float,
+    intermeeting_days: int,
+    fast_cut_bp: float,
+    fast_cut_days: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Policy and yield phase with the state behind each decision (for ``explain``).
+
+    Requires: ``upper``, ``lower`` (policy range ends, percent), ``y10`` (percent),
+    ``sahm`` (real-time Sahm rule, pp), float64 arrays of shape (n_days,), as known each
+    day; ``day_number``, int64 array of shape (n_days,): calendar-day ordinals of the rows.
+    Produces: a tuple of arrays of shape (n_days,):
+
+    - ``codes`` (int8): the phase, see :func:`phase_ref`;
+    - ``last_hike``, ``last_cut``, ``cycle_start`` (int64): row of the latest hike, cut and
+      first hike of the cycle (-1: none yet);
+    - ``cycle_high`` (float64): the 10y's running maximum since ``cycle_start``;
+    - ``rec_why`` (int8): bit mask of what tagged the cutting episode recession-driven
+      (1 Sahm rule, 2 inter-meeting cut, 4 cuts piling up; 0 none);
+    - ``cut_sum_bp`` (float64): cuts (bp) within the last ``fast_cut_days`` rows.
+
+    Lag: 0 rows (the target range is dated by FRED on its effective day).
+    """
     n = upper.shape[0]
     codes = np.zeros(n, dtype=np.int8)
     last_hike_a = np.full(n, -1, dtype=np.int64)
@@ -233,21 +296,48 @@ def phase_trace_ref(
 
 
 def phase_ref(
-    upper,
-    lower,
-    y10,
-    sahm,
-    day_number,
-    hike_memory_days,
-    cut_memory_days,
-    y10_drop,
-    below_range,
-    sahm_threshold,
-    intermeeting_days,
-    fast_cut_bp,
-    fast_cut_days,
-):
-    """Reference of :func:`engine.regimes.nb.phase_nb` (same loop, plain Python)."""
+    upper: np.ndarray,
+    lower: np.ndarray,
+    y10: np.ndarray,
+    sahm: np.ndarray,
+    day_number: np.ndarray,
+    hike_memory_days: int,
+    cut_memory_days: int,
+    y10_drop: float,
+    below_range: bool,
+    sahm_threshold: float,
+    intermeeting_days: int,
+    fast_cut_bp: float,
+    fast_cut_days: int,
+) -> np.ndarray:
+    """Policy and yield phase: HIKING -> HOLD -> FIRST_HALF -> CUTTING(_RECESSION) -> NEUTRAL.
+
+    Requires: ``upper``, ``lower`` (policy range ends, percent; the spliced target before
+    2008-12-16 as both ends), ``y10`` (10y yield, percent), ``sahm`` (real-time Sahm rule,
+    pp), float64 arrays of shape (n_days,) as known each day; ``day_number``, int64 array
+    of shape (n_days,), calendar-day ordinals of the rows (for the inter-meeting rule).
+    Produces: int8 array of shape (n_days,) of :class:`strategies.regimes.Phase` codes.
+    Lag: 0 rows on its inputs.
+
+    Rules, per row with a valid range (NaN rows hold the state; NEUTRAL on the first valid
+    row). A rate change is a move of the range midpoint.
+
+    - A hike (from any state) -> HIKING; a hike whose previous change was a cut (or the
+      first change seen) starts a new cycle, and the 10y cycle high restarts from it.
+    - HIKING -> HOLD once ``hike_memory_days`` rows have passed since the last hike.
+    - HOLD -> FIRST_HALF on the first day the 10y has fallen at least ``y10_drop`` from
+      its cycle high, or (``below_range``) sits below the lower end of the range (a NaN
+      10y decides nothing). FIRST_HALF lasts until the next cut or hike: the first half
+      of the 10y's fall has begun, and a rebound of the 10y does not undo it.
+    - A cut (from any state) -> CUTTING. The cutting episode is tagged CUTTING_RECESSION,
+      until it ends, when the cut comes within ``intermeeting_days`` calendar days of the
+      previous change (inter-meeting), when cuts within ``fast_cut_days`` rows add up to
+      ``fast_cut_bp`` or more, or on any day of the episode with the Sahm rule at or above
+      ``sahm_threshold``.
+    - CUTTING -> NEUTRAL once ``cut_memory_days`` rows have passed since the last cut.
+
+    The loop is :func:`phase_trace_ref`'s; this keeps its codes only.
+    """
     return phase_trace_ref(
         upper,
         lower,
@@ -265,17 +355,25 @@ def phase_ref(
     )[0]
 
 
-def _parity() -> dict:
-    from engine.regimes import nb
+PARITY: dict[str, tuple]
+"""Kernel name -> (numba kernel, plain-Python reference): one table for tests and benchmarks.
 
-    return {
-        "balance_sheet": (nb.balance_sheet_nb, balance_sheet_ref),
-        "net_liquidity": (nb.net_liquidity_nb, net_liquidity_ref),
-        "cycle_high": (nb.cycle_high_nb, cycle_high_ref),
-        "phase": (nb.phase_nb, phase_ref),
-        "phase_trace": (nb.phase_trace_nb, phase_trace_ref),
-    }
+Built on first use (by the module ``__getattr__``): :mod:`engine.regimes.nb` compiles the
+functions of this module, so it imports this module before its kernels exist.
+"""
 
 
-PARITY: dict = _parity()
-"""Kernel name -> (numba kernel, plain-Python reference): one table for tests and benchmarks."""
+def __getattr__(name: str) -> dict[str, tuple]:
+    if name == "PARITY":
+        from engine.regimes import nb
+
+        table = {
+            "balance_sheet": (nb.balance_sheet_nb, balance_sheet_ref),
+            "net_liquidity": (nb.net_liquidity_nb, net_liquidity_ref),
+            "cycle_high": (nb.cycle_high_nb, cycle_high_ref),
+            "phase": (nb.phase_nb, phase_ref),
+            "phase_trace": (nb.phase_trace_nb, phase_trace_ref),
+        }
+        globals()["PARITY"] = table
+        return table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
