@@ -146,7 +146,7 @@ def combo_nb(
     min_size: float,
     out: np.ndarray,
     ret_out: np.ndarray,
-    ret_col: int,
+    ret_col: int | np.int64,
 ) -> None:
     """One combination, one pass over days ``first..last`` with O(1) state.
 
@@ -202,7 +202,7 @@ def combo_nb(
     pend_w = 0.0
     x = 0.0
     y = 0.0
-    t0 = -1
+    t0 = np.int64(-1)
     v0 = np.nan
     inv_prev = np.nan
     peak = np.nan

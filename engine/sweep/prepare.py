@@ -108,7 +108,7 @@ class SweepInputs:
     day_number: np.ndarray
     decide: np.ndarray
     weekly: Mapping[tuple[str, int], np.ndarray]
-    policy: tuple[np.ndarray, ...]
+    policy: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     static: Mapping[str, np.ndarray]
     start_note: str
 
@@ -197,17 +197,17 @@ def prepare_sweep(
     uses = strategy.uses()
     if "balance_sheet" in uses:
         for w in _values(strategy, grid, "balance_sheet.window_weeks"):
-            p = dataclasses.replace(bs_base, window_weeks=int(w))
+            p_bs = dataclasses.replace(bs_base, window_weeks=int(w))
             need_first(
                 f"balance_sheet(window_weeks={w})",
-                balance_sheet_codes(weekly[("growth", int(w))], p) != 0,
+                balance_sheet_codes(weekly[("growth", int(w))], p_bs) != 0,
             )
     if "net_liquidity" in uses:
         for w in _values(strategy, grid, "net_liquidity.window_weeks"):
-            p = dataclasses.replace(nl_base, window_weeks=int(w))
+            p_nl = dataclasses.replace(nl_base, window_weeks=int(w))
             need_first(
                 f"net_liquidity(window_weeks={w})",
-                net_liquidity_codes(weekly[("change", int(w))], p) != 0,
+                net_liquidity_codes(weekly[("change", int(w))], p_nl) != 0,
             )
     if "phase" in uses:
         need_first("phase", phase_codes(*policy, strategy.regimes.policy) != 0)
