@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data.dates import parse_day
 from data.errors import LookAheadError, ParameterError
 from data.manifest import SeriesSpec, spec
 from data.pit import asof_positions
@@ -66,19 +67,6 @@ class KnownAt:
             "origin": self.origin,
             "vintages": self.vintages,
         }
-
-
-def parse_day(text: str | pd.Timestamp, name: str = "date") -> pd.Timestamp:
-    """A calendar day from ``YYYY-MM-DD`` (or a Timestamp); :class:`ParameterError` otherwise."""
-    if isinstance(text, pd.Timestamp):
-        return text.normalize()
-    t = str(text).strip()
-    try:
-        if len(t) != 10:
-            raise ValueError
-        return pd.Timestamp(np.datetime64(t, "D"))
-    except ValueError:
-        raise ParameterError(f"{name}: bad date {text!r}; expected YYYY-MM-DD") from None
 
 
 def known_at(

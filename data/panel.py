@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from data.dates import parse_optional_day
 from data.errors import LookAheadError, MissingDataError, ParameterError
 from data.manifest import INDEX_ID, MANIFEST, spec
 from data.store import Store
@@ -16,15 +17,6 @@ DEFAULT_SERIES: tuple[str, ...] = tuple(
 """Series in the default panel: every bundled signal-usable macro series."""
 
 
-def _ts(value: str | pd.Timestamp | None, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError):
-        raise ParameterError(f"{name}: bad date {value!r}; expected YYYY-MM-DD") from None
-
-
 def trading_days(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
@@ -33,7 +25,7 @@ def trading_days(
 ) -> pd.DatetimeIndex:
     """S&P 500 trading days (dates with an index close) between ``start`` and ``end`` inclusive."""
     store = store or Store()
-    s, e = _ts(start, "start"), _ts(end, "end")
+    s, e = parse_optional_day(start, "start"), parse_optional_day(end, "end")
     if s is not None and e is not None and s > e:
         raise ParameterError(f"start {s.date()} is after end {e.date()}")
     days = pd.DatetimeIndex(store.observations(INDEX_ID)["obs_date"].values, name="date")

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from data.dates import parse_optional_day
 from data.errors import MissingDataError, ParameterError
 from data.manifest import INDEX_ID
 from data.release import business_day
@@ -57,15 +58,6 @@ def _strategy(strategy: Strategy | str) -> Strategy:
 
         return load_strategy(strategy)
     return strategy
-
-
-def _date(value: Any, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError):
-        raise ParameterError(f"--{name} {value!r}: bad date; expected YYYY-MM-DD") from None
 
 
 def _start_reason(strategy: Strategy, name: str) -> str:
@@ -192,7 +184,7 @@ def prepare(
 
     strategy = _strategy(strategy)
     store = store or Store()
-    s_req, e_req = _date(start, "start"), _date(end, "end")
+    s_req, e_req = parse_optional_day(start, "--start"), parse_optional_day(end, "--end")
     if s_req is not None and e_req is not None and s_req > e_req:
         raise ParameterError(f"start {s_req.date()} is after end {e_req.date()}")
     frame = regime_frame(None, e_req, strategy.regimes, store=store)

@@ -12,7 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from data.errors import MissingDataError, ParameterError
+from data.dates import parse_day
+from data.errors import MissingDataError
 from data.manifest import INDEX_ID
 from data.panel import trading_days
 from data.release import decision_times
@@ -53,12 +54,7 @@ def _thr(x: float) -> str:
 
 def resolve_day(date: str | pd.Timestamp, store: Store) -> pd.Timestamp:
     """The trading day on or before ``date``; an error if ``date`` is outside the data."""
-    try:
-        ts = pd.Timestamp(date).normalize()
-    except (ValueError, TypeError):
-        raise ParameterError(f"date {date!r}: bad date; expected YYYY-MM-DD") from None
-    if pd.isna(ts):
-        raise ParameterError(f"date {date!r}: bad date; expected YYYY-MM-DD")
+    ts = parse_day(date, "date")
     days = trading_days(store=store)
     if ts < days[0] or ts > days[-1]:
         raise MissingDataError(

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from data.dates import parse_optional_day
 from data.errors import MissingDataError, ParameterError
 from data.manifest import INDEX_ID
 from data.panel import trading_days
@@ -60,15 +61,6 @@ WINDOWED: dict[str, tuple[str, str]] = {
 it, which weekly series: ``growth`` / ``pace`` of the balance-sheet measure, ``change`` of net
 liquidity). Every other feature is the same for all combinations
 (:func:`engine.features.feature_frame`)."""
-
-
-def _date(value: Any, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError):
-        raise ParameterError(f"--{name} {value!r}: bad date; expected YYYY-MM-DD") from None
 
 
 def _returns(price: np.ndarray) -> np.ndarray:
@@ -158,7 +150,7 @@ def prepare_sweep(
     Raises MissingDataError when an input is never known or fewer than two days remain.
     """
     store = store or Store()
-    s_req, e_req = _date(start, "start"), _date(end, "end")
+    s_req, e_req = parse_optional_day(start, "--start"), parse_optional_day(end, "--end")
     if s_req is not None and e_req is not None and s_req > e_req:
         raise ParameterError(f"start {s_req.date()} is after end {e_req.date()}")
     days_all = trading_days(None, e_req, store=store)
