@@ -1,8 +1,8 @@
 """Plain NumPy / Python reference of the fused sweep pass, one combination at a time.
 
-The same pipeline as :func:`engine.sweep.nb.combo_nb`, composed from the pieces the vectorbt
-backtest uses, step by step over whole arrays, so that tests can hold the fused kernel to it:
-target weights and the order plan from the allocation references
+The same pipeline as one lane of :func:`engine.sweep.nb.block_nb`, composed from the pieces
+the vectorbt backtest uses, step by step over whole arrays, so that tests can hold the fused
+kernel to it: target weights and the order plan from the allocation references
 (:func:`engine.allocation_nb.target_weights_ref`, :func:`~engine.allocation_nb.plan_orders_ref`,
 with the brief's drift recursion ``d' = d(1+re) / (d(1+re) + (1-d)(1+rc))``), the fills as a
 plain-Python transcription of vectorbt 1.2.0's ``buy_nb`` / ``sell_nb`` / ``execute_order_nb``

@@ -241,6 +241,29 @@ def test_returns_variant_matches(synthetic: dict) -> None:
         np.testing.assert_allclose(rets[:, j], ref.returns, rtol=1e-12, atol=1e-15)
 
 
+def test_blocks_do_not_change_results(synthetic: dict) -> None:
+    """Combinations run side by side in blocks of LANES (grouped by band, padded at the end):
+    a combination's metrics and returns are the same bits whatever shares its block."""
+    args = _kernel_args(synthetic, 2, 0, 699)
+    full = sweep_nb(*args)
+    rng = np.random.default_rng(3)
+    for size in (1, 7, 17):
+        pick = rng.permutation(synthetic["k"])[:size]
+        sub = list(args)
+        for i in range(11, 21):  # per-combination arrays: code_idx .. slippage
+            sub[i] = np.ascontiguousarray(args[i][pick])
+        rets = np.full((size, synthetic["n"]), np.nan)
+        sub[25] = rets
+        np.testing.assert_array_equal(sweep_nb(*sub), full[pick], err_msg=f"{size} combinations")
+        alone = np.full((1, synthetic["n"]), np.nan)
+        sub1 = list(sub)
+        for i in range(11, 21):
+            sub1[i] = np.ascontiguousarray(sub[i][-1:])
+        sub1[25] = alone
+        sweep_nb(*sub1)
+        np.testing.assert_array_equal(rets[-1], alone[0])
+
+
 def test_overlay_target_is_not_fused() -> None:
     """The kernel may fuse multiply-adds in its metrics, never in targets: 0.5 + s * f is the
     separately rounded sum (0.7940303786842906; a fused multiply-add gives ...907), so with
