@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -184,14 +183,7 @@ class FredApi:
         count: int | None = None
         while count is None or len(observations) < count:
             params = self._params(series_id, len(observations))
-            raw = http.get_text(self.url, params, what=what)
-            try:
-                payload = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise FetchError(
-                    f"{what}: the response is not valid JSON (line {exc.lineno}, column "
-                    f"{exc.colno}: {exc.msg}); the download was cut short or is an error page"
-                ) from None
+            payload = http.get_json(self.url, params, what=what)
             err = _api_error(payload)
             if err is not None:
                 raise FetchError(http.redact(f"{what}: the API says: {err}"))

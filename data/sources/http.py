@@ -7,8 +7,10 @@ recorded responses, so the network is never touched in the test suite. Errors be
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -89,3 +91,22 @@ def get_text(
     if not text.strip():
         raise FetchError(f"{what}: empty response from {host}; retry later")
     return text
+
+
+def get_json(
+    url: str,
+    params: Params | None = None,
+    *,
+    what: str,
+    timeout: tuple[float, float] = TIMEOUT,
+) -> Any:
+    """GET ``url`` and parse the body as JSON (FetchError as :func:`get_text`, and when the
+    body is not valid JSON: a download cut short or an error page)."""
+    raw = get_text(url, params, what=what, timeout=timeout)
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise FetchError(
+            f"{what}: the response is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}); the download was cut short or is an error page"
+        ) from None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -195,14 +194,7 @@ class Yahoo:
             "events": "div,splits",
         }
         url = self.url.format(symbol=self.symbol.replace("^", "%5E"))
-        raw = http.get_text(url, params, what=what)
-        try:
-            payload = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise FetchError(
-                f"{what}: the response is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                f"{exc.msg}); the download was cut short or is an error page"
-            ) from None
+        payload = http.get_json(url, params, what=what)
         return Download(
             series_id,
             yahoo_chart_to_csv(payload, what, now),

@@ -26,6 +26,18 @@ def json_text(obj: Any) -> str:
     return json.dumps(clean(obj), indent=2)
 
 
+def add_command(
+    subparsers: argparse._SubParsersAction, name: str, help: str, description: str
+) -> argparse.ArgumentParser:
+    """A sub-command whose ``--help`` keeps the line breaks of ``description``."""
+    return subparsers.add_parser(
+        name,
+        help=help,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def add_window_options(p: argparse.ArgumentParser, start_help: str = START_HELP) -> None:
     """Add ``--start`` / ``--end`` (``YYYY-MM-DD``, passed to the library as given)."""
     p.add_argument("--start", metavar="YYYY-MM-DD", help=start_help)

@@ -25,7 +25,7 @@ from data.known import known_at
 from data.status import series_status
 from data.store import Store
 from data.verify import Severity, verify_store
-from engine.cli.common import json_text
+from engine.cli.common import add_command, json_text
 
 _DATA_HELP = """\
 Inspect, update, verify and query the point-in-time data store. Files are read per series
@@ -90,29 +90,29 @@ example:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``runoff data`` and its sub-commands."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "data",
-        help="inspect, update, verify and query the point-in-time data store",
-        description=_DATA_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "inspect, update, verify and query the point-in-time data store",
+        _DATA_HELP,
     )
     sub = parser.add_subparsers(dest="data_command", metavar="ACTION")
     sub.required = True
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "status",
-        help="per series: origin, range, rows, last value, units, age",
-        description=_STATUS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "per series: origin, range, rows, last value, units, age",
+        _STATUS_HELP,
     )
     p.add_argument("--json", action="store_true", help="print a JSON list of objects")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "update",
-        help="download series into the cache (FRED, Yahoo, Stooq)",
-        description=_UPDATE_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "download series into the cache (FRED, Yahoo, Stooq)",
+        _UPDATE_HELP,
     )
     p.add_argument(
         "series",
@@ -141,20 +141,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=cmd_update)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "verify",
-        help="check every series; exit 1 on an error",
-        description=_VERIFY_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "check every series; exit 1 on an error",
+        _VERIFY_HELP,
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "show",
-        help="what was known of a series at a date's 16:00 ET",
-        description=_SHOW_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "what was known of a series at a date's 16:00 ET",
+        _SHOW_HELP,
     )
     p.add_argument("series", metavar="SERIES", help="series id, e.g. WALCL")
     p.add_argument("--as-of", required=True, metavar="DATE", help="decision day, YYYY-MM-DD")

@@ -18,7 +18,7 @@ import io
 
 from data.errors import ParameterError
 from data.store import Store
-from engine.cli.common import json_text
+from engine.cli.common import add_command, json_text
 from engine.regimes.api import REGIME_NAMES, params_with, regime_frame, regime_spans
 from engine.regimes.explain import explain, render
 from strategies.regimes import RegimeParams
@@ -66,11 +66,11 @@ def _add_params(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "regimes",
-        help="print the regime timeline as spans",
-        description=_REGIMES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "print the regime timeline as spans",
+        _REGIMES_HELP,
     )
     p.add_argument("--start", metavar="DATE", help="first day (default: the first trading day)")
     p.add_argument("--end", metavar="DATE", help="last day (default: the last trading day)")
@@ -94,11 +94,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument("--csv", action="store_true", help="print CSV: kind,regime,start,end,days")
     p.set_defaults(func=cmd_regimes)
 
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "explain",
-        help="what the engine knew and concluded on one day, and why",
-        description=_EXPLAIN_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "what the engine knew and concluded on one day, and why",
+        _EXPLAIN_HELP,
     )
     p.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
     _add_params(p)

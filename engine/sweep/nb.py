@@ -203,7 +203,7 @@ def code_runs_nb(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 @njit(cache=True, error_model="numpy")
 def execute_due_nb(S: np.ndarray, t: float, p_i: float, p_c: float, min_size: float) -> None:
     """Execute the orders due at day ``t`` (closes ``p_i``, ``p_c``) in every lane that has one."""
-    for lane in range(S.shape[1]):
+    for lane in range(LANES):
         if S[DUE, lane] == t:
             w = S[PEND, lane]
             cash, pos_i, pos_c, traded_value, v_before = rebalance_nb(
@@ -296,13 +296,12 @@ def block_nb(
     offsets, starts, values = runs
     n_ov = ov_feat.shape[1]
     write = returns_out.shape[1] > 0
-    n_lanes = combos.shape[0]  # == LANES; a run-time bound keeps LLVM from unrolling rare paths
     S = np.zeros((N_ROWS, LANES))
     run = np.empty(LANES, np.int64)
     run_end = np.empty(LANES, np.int64)
     slope = np.empty((n_ov, LANES))
     feat = np.empty((n_ov, LANES), np.int64)
-    for lane in range(n_lanes):
+    for lane in range(LANES):
         k = combos[lane]
         for j in range(n_ov):
             slope[j, lane] = ov_slope[k, j]
@@ -335,7 +334,7 @@ def block_nb(
         if n_due > 0:
             execute_due_nb(S, now, p_i, p_c, min_size)
         if n_change > 0:
-            for lane in range(n_lanes):
+            for lane in range(LANES):
                 if S[NEXT, lane] == now:
                     run[lane] += 1
                     k = combos[lane]
@@ -401,17 +400,17 @@ def block_nb(
             S[X, lane] = x * g_i
             S[Y, lane] = y * g_c
         if n_place > 0:
-            for lane in range(n_lanes):
+            for lane in range(LANES):
                 w = S[W, lane]
                 if w == w:
                     S[DUE, lane] = now + S[LAG, lane]
                     S[PEND, lane] = w
                     n_due += 1 if S[LAG, lane] == 1.0 else 0
         if write:
-            for lane in range(n_lanes):
+            for lane in range(LANES):
                 if S[R, lane] == S[R, lane]:
                     returns_out[combos[lane], t] = S[R, lane]
-    for lane in range(n_lanes):
+    for lane in range(LANES):
         started = S[STARTED, lane] != 0.0
         t0 = int(S[T0, lane])
         n = last - t0 if started else 0
