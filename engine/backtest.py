@@ -389,7 +389,8 @@ class BacktestResult:
         (``side``, ``size``, ``price``, ``fees``) when it executed.
     metrics, benchmark_metrics : :class:`engine.metrics.Metrics` over the window.
     by_regime : returns by regime value (strategy and benchmark).
-    events : event table (first cuts, QE/QT dates) with S&P 500 and strategy returns.
+    events : event table (rate cuts dated on their announcement, QE/QT dates) with S&P 500
+        and strategy returns and, per cut, the phase kernel's real-time recession reading.
     regimes : regime columns (strings) over the window.
     total_return_note : the SP500TR comparison line, or None when it does not overlap.
     """
@@ -562,6 +563,7 @@ def run_backtest(
         pd.Series(gspc["value"].to_numpy(), index=pd.DatetimeIndex(gspc["obs_date"])),
         default_events(store, wdays[0]),
         strategy_value=path.value.iloc[win],
+        regimes=inputs.frame,
     )
     weights = pd.DataFrame(
         {"target_weight": inputs.target.iloc[win], "index_weight": path.index_weight.iloc[win]}

@@ -84,11 +84,25 @@ def regime_table(by_regime: pd.DataFrame) -> pd.DataFrame:
     return out.set_index(["regime", "value"])
 
 
+def _recession_cell(row: pd.Series) -> str:
+    if row.get("recession_driven") is None or pd.isna(row.get("recession_driven")):
+        return ""
+    sahm = row.get("sahm_realtime")
+    tag = "yes" if bool(row["recession_driven"]) else "no"
+    return tag if sahm is None or pd.isna(sahm) else f"{tag} (Sahm {float(sahm):.2f})"
+
+
 def event_text_table(events: pd.DataFrame) -> pd.DataFrame:
-    """Event table, formatted (returns as percentages)."""
+    """Event table, formatted (returns as percentages).
+
+    Cuts get a ``recession-driven`` cell: the phase kernel's tag on the first day it knew the
+    cut (``CUTTING_RECESSION`` = yes) with the real-time Sahm rule then (percentage points).
+    """
     if events.empty:
         return pd.DataFrame()
     out = events[["date", "event"]].copy()
+    if "recession_driven" in events:
+        out["recession-driven"] = [_recession_cell(r) for _, r in events.iterrows()]
     for col in events.columns:
         if col.startswith(("sp500_", "strategy_")):
             label = col.replace("sp500_", "S&P ").replace("strategy_", "strat ")

@@ -41,7 +41,7 @@ def test_report_is_self_contained_and_complete(report_file, result) -> None:
         result.start_note,
         "SP500TR",
         "balance_sheet: CONTRACTION",
-        "First cut to 5.00%",
+        "First cut of a cycle, to 4.75-5.00%",
         "QT2 runoff starts",
     ):
         assert needle in text, needle
