@@ -175,6 +175,29 @@ def regime_stats_caption(by_regime: pd.DataFrame) -> str:
     )
 
 
+def drawdown_text_table(periods: pd.DataFrame) -> pd.DataFrame:
+    """Drawdown periods (:func:`engine.tearsheet.drawdown_periods`), formatted with units:
+    depth in percent of the peak, lengths in trading days (peak to recovery, or to the last
+    close when not recovered; peak to trough)."""
+    if periods.empty:
+        return pd.DataFrame()
+    out = pd.DataFrame(
+        {
+            "depth": [fmt(v, "pct") for v in periods["depth"]],
+            "peak": [fmt(v, "date") for v in periods["peak"]],
+            "trough": [fmt(v, "date") for v in periods["trough"]],
+            "recovered": [
+                fmt(v, "date") if ok else "not yet"
+                for v, ok in zip(periods["recovery"], periods["recovered"], strict=True)
+            ],
+            "length (days)": [f"{int(v):,}" for v in periods["length_days"]],
+            "to trough (days)": [f"{int(v):,}" for v in periods["to_trough_days"]],
+        },
+        index=pd.RangeIndex(1, len(periods) + 1, name="rank"),
+    )
+    return out
+
+
 def event_text_table(events: pd.DataFrame) -> pd.DataFrame:
     """Event table, formatted (returns as percentages).
 
