@@ -112,6 +112,7 @@ def _result_json(
 ) -> dict[str, Any]:
     from engine.signals import records
     from engine.tables import metrics_dict, relative_dict
+    from engine.tearsheet import drawdown_periods
 
     s = result.strategy
     out: dict[str, Any] = {
@@ -130,6 +131,11 @@ def _result_json(
         "total_return_note": result.total_return_note,
         "replaced_note": result.replaced_note,
         "relative": relative_dict(result),
+        "drawdowns": {
+            "units": "depth: fraction of the peak; length_days, to_trough_days: trading days",
+            "strategy": records(drawdown_periods(result.value)),
+            "benchmark": records(drawdown_periods(result.benchmark_value)),
+        },
         "by_regime": records(result.by_regime),
         "regime_stats": _regime_stats_json(result),
         "events": records(result.events),

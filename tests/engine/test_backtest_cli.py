@@ -79,6 +79,11 @@ def test_backtest_json_holds_relative_metrics_and_regime_statistics(qt_json) -> 
             lo, mid, hi = (r[f"{who}_excess{k}"] for k in ("_ci_low", "", "_ci_high"))
             assert lo < mid < hi, (r["regime"], r["value"], who)
             assert isinstance(r[f"{who}_hac_t"], float) and 0 <= r[f"{who}_hac_p"] <= 1
+    worst = qt_json["drawdowns"]["strategy"]
+    assert len(worst) == 5 and worst[0]["depth"] == pytest.approx(
+        qt_json["metrics"]["strategy"]["max_drawdown"]
+    )
+    assert worst[0]["peak"] == qt_json["metrics"]["strategy"]["max_drawdown_peak"]
     stats = qt_json["regime_stats"]
     assert stats["confidence"] == 0.9 and "StationaryBootstrap" in stats["bootstrap"]
     assert "HAC" in stats["hac"] and "maxlags" in stats["hac"]
