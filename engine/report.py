@@ -503,7 +503,7 @@ def report_html(result: BacktestResult) -> str:
         _card(div["yields"]),
         _card(
             _table_html(
-                event_text_table(result.events),
+                event_text_table(result.events, dated=True),
                 "Events: returns 3/6/12 months after (from the close before the date)",
                 "Rate cuts are dated on their announcement: a first cut of a cycle follows a "
                 "hike, a cut after a pause follows a cut more than 120 days earlier. "

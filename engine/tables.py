@@ -198,15 +198,18 @@ def drawdown_text_table(periods: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def event_text_table(events: pd.DataFrame) -> pd.DataFrame:
+def event_text_table(events: pd.DataFrame, dated: bool = False) -> pd.DataFrame:
     """Event table, formatted (returns as percentages).
 
     Cuts get a ``recession-driven`` cell: the phase kernel's tag on the first day it knew the
     cut (``CUTTING_RECESSION`` = yes) with the real-time Sahm rule then (percentage points).
+    ``dated`` adds whether each date is an announcement or an implementation (a start date).
     """
     if events.empty:
         return pd.DataFrame()
     out = events[["date", "event"]].copy()
+    if dated and "dated" in events:
+        out["dated"] = events["dated"].to_numpy()
     if "recession_driven" in events:
         out["recession-driven"] = [_recession_cell(r) for _, r in events.iterrows()]
     for col in events.columns:
