@@ -46,7 +46,7 @@ CONFIDENCE = 0.90
 """Coverage of the bootstrap interval."""
 
 BOOTSTRAP_REPS = 1000
-"""Bootstrap resamples per regime value (about 0.2 s for 4,000 days)."""
+"""Bootstrap resamples per regime value (about 0.13 s for 4,000 days)."""
 
 SEED = 20240119
 """Base seed of the bootstrap generators (the date of the brokerage note)."""
@@ -122,8 +122,9 @@ def bootstrap_mean_ci(
     # The stationary bootstrap's block size is an expected length (geometric with p = 1 / b):
     # any real b >= 1 is valid although arch annotates it as int.
     bs = StationaryBootstrap(b, a, seed=rng)  # type: ignore[arg-type]
+    weights = np.full(len(a), 1.0 / len(a))  # the column means as one BLAS product (faster)
     ci = bs.conf_int(
-        lambda y: y.mean(axis=0), reps=reps, method="percentile", size=confidence, tail="two"
+        lambda y: weights @ y, reps=reps, method="percentile", size=confidence, tail="two"
     )
     return ci[0], ci[1], b
 
