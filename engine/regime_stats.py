@@ -26,8 +26,10 @@ each portfolio (strategy, benchmark):
   Newey-West 1994 rule of thumb; 9 lags for the 5,896 days of qt_aware); the p-value is
   two-sided from the normal distribution.
 
-Fewer than :data:`MIN_DAYS` days in the regime (or outside it) give NaN statistics: a
-percentile interval or a HAC variance from a handful of days means nothing.
+Fewer than :data:`MIN_DAYS` days in the regime give a NaN interval and t-statistic, fewer than
+:data:`MIN_DAYS` days outside it a NaN t-statistic (a regime that fills the window has an
+interval but nothing to differ from): a percentile interval or a HAC variance from a handful of
+days means nothing.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ SEED = 20240119
 """Base seed of the bootstrap generators (the date of the brokerage note)."""
 
 MIN_DAYS = 20
-"""Fewest days in a regime value (and outside it) for an interval and a t-statistic."""
+"""Fewest days in a regime value for an interval, and on both sides for a t-statistic."""
 
 
 def hac_maxlags(n: int) -> int:
@@ -223,7 +225,7 @@ def regime_statistics(
                 "hac_maxlags": lags,
             }
             sub = e[sel]
-            enough = days >= MIN_DAYS and n - days >= MIN_DAYS
+            enough = days >= MIN_DAYS  # the t-statistic also needs MIN_DAYS outside the regime
             if enough:
                 lo, hi, b = bootstrap_mean_ci(
                     sub, reps=reps, confidence=confidence, seed=_seed(seed, regime, value)

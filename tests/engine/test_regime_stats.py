@@ -160,6 +160,15 @@ def test_regime_statistics_are_the_building_blocks_on_the_regimes_days(synthetic
     assert (out["hac_maxlags"] == hac_maxlags(len(excess))).all()
 
 
+def test_a_regime_that_fills_the_window_has_an_interval_but_no_t(synthetic) -> None:
+    excess, regimes = synthetic
+    one = regimes.assign(phase="A")
+    row = regime_statistics(excess, one, columns=("phase",), reps=200).iloc[0]
+    assert row["days"] == len(excess)
+    assert row["strategy_excess_ci_low"] < row["strategy_excess"] < row["strategy_excess_ci_high"]
+    assert math.isnan(row["strategy_hac_t"]) and math.isnan(row["strategy_excess_diff"])
+
+
 def test_regime_statistics_do_not_depend_on_the_order_of_regimes(synthetic) -> None:
     excess, regimes = synthetic
     one = regime_statistics(excess, regimes, reps=200).set_index(["regime", "value"])
