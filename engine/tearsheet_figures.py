@@ -63,15 +63,16 @@ def leg_color(leg: str, position: int) -> str:
 
 
 def money(x: float) -> str:
-    """Tick text of a growth-of-$1 axis: ``$0.50``, ``$1``, ``$1.50``, ``$20``."""
+    """Tick text of a growth-of-$1 axis: ``$0.50``, ``$1``, ``$1.50``, ``$1.125``, ``$20``."""
     if x >= 10 or float(x).is_integer():
         return f"${x:,.0f}"
-    return f"${x:.2f}"
+    return f"${x:.3f}" if round(x, 2) != round(x, 3) else f"${x:.2f}"
 
 
 def log_ticks(low: float, high: float) -> list[float]:
-    """Tick values for a log axis from ``low`` to ``high``: 1-2-5 per decade, finer when
-    the range spans less than one decade (at least three ticks inside the range)."""
+    """Tick values for a log axis from ``low`` to ``high``: 1-2-5 per decade, finer mantissas
+    when the range spans less than one decade, evenly spaced ticks when even those leave fewer
+    than three inside the range; one tick beyond each end."""
     if not (low > 0 and high > 0 and math.isfinite(low) and math.isfinite(high)):
         return []
     low, high = min(low, high), max(low, high)
@@ -84,6 +85,14 @@ def log_ticks(low: float, high: float) -> list[float]:
         inside = [t for t in ticks if low <= t <= high]
         if len(inside) >= 3:
             break
+    if len(inside) < 3:
+        # A narrow range (a short window): evenly spaced ticks at a 1-2-2.5-5 step.
+        raw = (high - low) / 4.0
+        mag = 10.0 ** math.floor(math.log10(raw))
+        step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+        first = math.floor(low / step)
+        ticks = [round(k * step, 10) for k in range(first, math.ceil(high / step) + 1)]
+        inside = [t for t in ticks if low <= t <= high]
     # keep one tick beyond each end so the axis range has labelled bounds
     lo_out = [t for t in ticks if t < low]
     hi_out = [t for t in ticks if t > high]
@@ -173,7 +182,7 @@ def monthly_heatmap_figure(value: pd.Series, benchmark: pd.Series, name: str) ->
     return base_layout(
         fig,
         "Monthly returns (%, colours capped at ±10%)",
-        height=min(150 + 17 * n_years, 620),
+        height=min(max(150 + 17 * n_years, 280), 620),
         margin=dict(l=50, r=20, t=105, b=20),
     )
 

@@ -120,11 +120,14 @@ def test_log_ticks_are_readable() -> None:
     assert log_ticks(0.8, 9.0) == [0.5, 1, 2, 5, 10]
     # Less than a decade: finer mantissas until three ticks fall inside, one beyond each end.
     assert log_ticks(0.9, 1.8) == [0.8, 1, 1.25, 1.5, 1.75, 2]
+    # A short window (growth between 0.97 and 1.16): evenly spaced ticks 0.05 apart.
+    assert log_ticks(0.97, 1.16) == [0.95, 1.0, 1.05, 1.1, 1.15, 1.2]
     assert log_ticks(-1.0, 2.0) == [] and log_ticks(1.0, math.inf) == []
-    assert [money(t) for t in (0.5, 1.0, 1.5, 2.0, 20.0, 1500.0)] == [
+    assert [money(t) for t in (0.5, 1.0, 1.5, 1.125, 2.0, 20.0, 1500.0)] == [
         "$0.50",
         "$1",
         "$1.50",
+        "$1.125",
         "$2",
         "$20",
         "$1,500",
