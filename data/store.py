@@ -54,8 +54,8 @@ def read_series_file(path: Path, s: SeriesSpec, *, text: str | None = None) -> p
     DataFrame with ``obs_date``, ``value`` and ``available_at``, one row per data row in
     file order; vintage files (a ``realtime_start`` column) also keep ``realtime_start``.
     """
-    if s.source == "index":
-        frame = read_index_csv(path, text=text)
+    if s.price_column is not None:
+        frame = read_index_csv(path, text=text, price=s.price_column)
     else:
         frame = read_fred_csv(path, s.id, text=text)
     if "realtime_start" in frame:

@@ -4,12 +4,12 @@ Checks, per series (name: what fails it, severity):
 
 - ``file``: the file is missing (bundled series) or cannot be read — bad header, a
   malformed row, a non-numeric value, duplicated or unsorted dates, a non-positive
-  index close (the loader's message names the file and line). error.
+  index close or fund price (the loader's message names the file and line). error.
 - ``units``: units or the scale to $bn not declared, or inconsistent ($ millions must
   have ``to_bn`` = 0.001, $ billions 1). error.
 - ``values``: no value at all. error.
 - ``bounds``: a value outside the manifest's sanity bounds. error.
-- ``positive``: an index close <= 0. error.
+- ``positive``: an index close or fund price <= 0. error.
 - ``gaps``: a step between observations longer than ``max_gap_days``; a warning when the
   manifest documents it (``known_gaps``), an error otherwise.
 - ``release``: a value whose ``available_at`` is not after the end of the period it
@@ -169,8 +169,8 @@ def period_end(s: SeriesSpec, obs_date: np.ndarray) -> np.ndarray:
 
 
 def _line(data: SeriesData, pos: int) -> str:
-    # FRED files keep one frame row per data row, in file order; index files drop rows
-    # without a close, so they are cited by date only.
+    # FRED files keep one frame row per data row, in file order; index and fund files drop
+    # rows without a price, so they are cited by date only.
     return f"line {pos + 2}, " if data.spec.source == "fred" else ""
 
 
@@ -249,7 +249,7 @@ def check_data(data: SeriesData) -> list[Finding]:
                 f"{len(bad)} value(s) out of bounds — wrong units or a typo?",
             )
         )
-    if s.source == "index":
+    if s.price_column is not None:
         nonpos = np.flatnonzero(has & (values <= 0))
         if len(nonpos):
             i = int(nonpos[0])
