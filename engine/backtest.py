@@ -37,6 +37,8 @@ from engine.allocation import decision_mask, plan_orders, target_weights
 from engine.cash import NO_CASH_RATE, cash_price_from_yield, cash_rate_asof, cash_yield
 from engine.events import default_events, event_table
 from engine.metrics import Metrics, compute_metrics, returns_by_regime
+from engine.regime_stats import regime_statistics
+from engine.relative import RelativeMetrics, relative_metrics
 
 if TYPE_CHECKING:
     from strategies import Strategy
@@ -388,10 +390,19 @@ class BacktestResult:
         ``target_weight``, ``drift`` (weight at the decision), ``status``, and the index fill
         (``side``, ``size``, ``price``, ``fees``) when it executed.
     metrics, benchmark_metrics : :class:`engine.metrics.Metrics` over the window.
-    by_regime : returns by regime value (strategy and benchmark).
-    events : event table (first cuts, QE/QT dates) with S&P 500 and strategy returns.
+    by_regime : returns by regime value (strategy and benchmark): annualised return and
+        volatility (:func:`engine.metrics.returns_by_regime`) and the mean excess return over
+        cash with its bootstrap interval and HAC t-statistic
+        (:func:`engine.regime_stats.regime_statistics`), one row per (regime, value).
+    events : event table (rate cuts dated on their announcement, QE/QT dates) with S&P 500
+        and strategy returns and, per cut, the phase kernel's real-time recession reading.
     regimes : regime columns (strings) over the window.
     total_return_note : the SP500TR comparison line, or None when it does not overlap.
+    relative : alpha, beta, information ratio, tracking error against the benchmark
+        (:mod:`engine.relative`).
+    leg_weights : end-of-day held weight per leg over the window, one column per leg (the
+        index ``GSPC``, then ``CASH``, the remainder); rows sum to 1.
+    leg_targets : target weight per leg on the same days and columns.
     """
 
     inputs: BacktestInputs
@@ -407,6 +418,9 @@ class BacktestResult:
     events: pd.DataFrame
     regimes: pd.DataFrame
     total_return_note: str | None
+    relative: RelativeMetrics
+    leg_weights: pd.DataFrame
+    leg_targets: pd.DataFrame
     portfolio: Any = field(repr=False, compare=False, default=None)
 
     @property
@@ -428,6 +442,13 @@ class BacktestResult:
             f"the band ({self.strategy.rebalance.band}) from the pending order's weight within "
             f"the execution lag ({self.strategy.execution_lag} trading days)"
         )
+
+
+def with_cash_leg(weights: pd.DataFrame) -> pd.DataFrame:
+    """``weights`` (one column per risky leg) with the ``CASH`` column, the remainder, last."""
+    out = weights.copy()
+    out[CASH_ASSET] = 1.0 - weights.sum(axis=1)
+    return out
 
 
 def _orders_table(
@@ -556,16 +577,25 @@ def run_backtest(
             "benchmark": bpath.value.pct_change().iloc[first + 1 :],
         }
     )
-    by_regime = returns_by_regime(rets, regimes)
+    cash_ret = inputs.ret_cash[first + 1 :]
+    families = tuple(regimes.columns)
+    by_regime = returns_by_regime(rets, regimes, columns=families)
+    stats = regime_statistics(rets.sub(cash_ret, axis=0), regimes, columns=families)
+    if len(stats):
+        by_regime = by_regime.merge(stats.drop(columns="days"), on=["regime", "value"], how="left")
+    relative = relative_metrics(rets["strategy"].to_numpy(), rets["benchmark"].to_numpy(), cash_ret)
     gspc = store.observations(INDEX_ID)
     events = event_table(
         pd.Series(gspc["value"].to_numpy(), index=pd.DatetimeIndex(gspc["obs_date"])),
         default_events(store, wdays[0]),
         strategy_value=path.value.iloc[win],
+        regimes=inputs.frame,
     )
     weights = pd.DataFrame(
         {"target_weight": inputs.target.iloc[win], "index_weight": path.index_weight.iloc[win]}
     )
+    held = pd.DataFrame({INDEX_ID: path.index_weight.iloc[win]})
+    target = pd.DataFrame({INDEX_ID: inputs.target.iloc[win]})
     return BacktestResult(
         inputs=inputs,
         plan=plan,
@@ -580,5 +610,8 @@ def run_backtest(
         events=events,
         regimes=regimes.iloc[win],
         total_return_note=total_return_check(store, wdays[0], wdays[-1]),
+        relative=relative,
+        leg_weights=with_cash_leg(held),
+        leg_targets=with_cash_leg(target),
         portfolio=pf,
     )

@@ -1,8 +1,13 @@
-"""The HTML report: one self-contained, offline file (plotly.js inline) and an optional PNG.
+"""The HTML report: a tear sheet in one self-contained, offline file (plotly.js inline), and a PNG.
 
-Charts: equity vs benchmark (log scale) with regime shading, drawdowns and weights over time
-(the main chart, also the PNG); the balance sheet and net liquidity; yields vs the policy range.
-Tables: strategy vs benchmark, returns by regime, the event table and the orders.
+Strategy beside its benchmark (buy and hold of the same index over the same window):
+key numbers (CAGR, Sharpe, drawdown, alpha, beta, information ratio, tracking error), the
+comparison table and the five worst drawdowns of each; growth of $1 on a log axis with regime
+shading and its legend, the underwater chart and a stacked weight panel per leg; monthly returns
+heatmaps, yearly returns, the distribution of monthly returns, rolling 12-month Sharpe and
+volatility; per regime value the mean excess return with its bootstrap interval and HAC t; the
+balance sheet and yields charts (each shading with its legend); the event and order tables.
+The figures come from :mod:`engine.tearsheet_figures` (numbers from :mod:`engine.tearsheet`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,29 @@ import pandas as pd
 from data.errors import RunoffError
 from data.paths import atomic_write_text
 from engine.backtest import PRICE_INDEX_NOTE, REGIME_NAMES
-from engine.tables import comparison_table, event_text_table, regime_table
+from engine.tables import (
+    comparison_table,
+    drawdown_text_table,
+    event_text_table,
+    fmt,
+    regime_stats_caption,
+    regime_stats_table,
+    regime_table,
+)
+from engine.tearsheet import drawdown_periods
+from engine.tearsheet_figures import (
+    BENCHMARK_COLOR,
+    STRATEGY_COLOR,
+    add_weight_stack,
+    base_layout,
+    distribution_figure,
+    log_ticks,
+    money,
+    monthly_heatmap_figure,
+    regime_stats_figure,
+    rolling_figure,
+    yearly_figure,
+)
 
 if TYPE_CHECKING:
     from engine.backtest import BacktestResult
@@ -41,8 +68,6 @@ REGIME_COLORS: dict[str, str] = {
 """Shading colour per regime value (UNKNOWN is not shaded)."""
 
 SHADE_OPACITY = 0.15
-STRATEGY_COLOR = "#1f77b4"
-BENCHMARK_COLOR = "#444444"
 
 
 def shading_regime(result: BacktestResult) -> str:
@@ -88,12 +113,12 @@ def _shapes(labels: pd.Series, yref: str, xref: str) -> list[dict[str, Any]]:
     return out
 
 
-def _legend_swatches(fig: Any, labels: pd.Series, regime: str) -> None:
+def _legend_swatches(fig: Any, labels: pd.Series, regime: str, subplot: bool = True) -> None:
+    """One legend entry per shaded value of ``regime`` (a square of its shading colour)."""
     import plotly.graph_objects as go
 
-    for value in dict.fromkeys(labels.astype(str)):
-        if value == "UNKNOWN":
-            continue
+    where = dict(row=1, col=1) if subplot else {}
+    for value in _shaded_values(labels, regime):
         fig.add_trace(
             go.Scatter(
                 x=[None],
@@ -104,103 +129,105 @@ def _legend_swatches(fig: Any, labels: pd.Series, regime: str) -> None:
                     size=12, symbol="square", color=REGIME_COLORS.get(value, "#cccccc"), opacity=0.5
                 ),
                 legendgroup="regimes",
+                legendgrouptitle_text=f"Shading: {regime}",
                 hoverinfo="skip",
             ),
-            row=1,
-            col=1,
+            **where,
         )
 
 
+def _shaded_values(labels: pd.Series, regime: str) -> list[str]:
+    """The values of ``labels`` that are shaded (not UNKNOWN), in the regime enum's order."""
+    from strategies.regimes import REGIME_ENUMS
+
+    present = set(labels.astype(str)) - {"UNKNOWN"}
+    enum = REGIME_ENUMS.get(regime)
+    order = [m.value for m in enum] if enum is not None else []
+    return [v for v in order if v in present] + sorted(present - set(order))
+
+
 def main_figure(result: BacktestResult) -> Any:
-    """Equity vs benchmark (log) with regime shading, drawdowns, weights: a plotly Figure."""
+    """Growth of $1 (log, regime shading), underwater chart and stacked weights: a Figure."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     s = result.strategy
     v, b = result.value, result.benchmark_value
+    gv, gb = v / v.iloc[0], b / b.iloc[0]
     fig = make_subplots(
         rows=3,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.04,
+        vertical_spacing=0.06,
         row_heights=[0.55, 0.2, 0.25],
-        subplot_titles=("Growth of 1 (log scale)", "Drawdown", "Index weight"),
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=v.index, y=v / v.iloc[0], name=s.name, line=dict(width=1.6, color=STRATEGY_COLOR)
+        subplot_titles=(
+            "Growth of $1 (log scale)",
+            "Underwater: drawdown from the running peak (%)",
+            "Weights per leg (% of the portfolio, end of day)",
         ),
-        row=1,
-        col=1,
     )
-    fig.add_trace(
-        go.Scatter(
-            x=b.index,
-            y=b / b.iloc[0],
-            name="buy & hold S&P 500",
-            line=dict(width=1.2, color=BENCHMARK_COLOR),
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=v.index,
-            y=v / v.cummax() - 1,
-            name=f"{s.name} drawdown",
-            line=dict(width=1, color=STRATEGY_COLOR),
-            fill="tozeroy",
-            fillcolor="rgba(31,119,180,0.25)",
-        ),
-        row=2,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=b.index,
-            y=b / b.cummax() - 1,
-            name="S&P 500 drawdown",
-            line=dict(width=1, color=BENCHMARK_COLOR),
-        ),
-        row=2,
-        col=1,
-    )
-    w = result.weights
-    fig.add_trace(
-        go.Scatter(
-            x=w.index,
-            y=w["target_weight"],
-            name="target weight",
-            line=dict(width=1, shape="hv", dash="dot", color="#ff7f0e"),
-        ),
-        row=3,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=w.index,
-            y=w["index_weight"],
-            name="held weight (end of day)",
-            line=dict(width=1.2, color=STRATEGY_COLOR),
-        ),
-        row=3,
-        col=1,
-    )
+    for who, g, color, width in (
+        (s.name, gv, STRATEGY_COLOR, 1.6),
+        ("buy & hold S&P 500", gb, BENCHMARK_COLOR, 1.2),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=g.index,
+                y=g,
+                name=who,
+                line=dict(width=width, color=color),
+                legendgroup="growth",
+                legendgrouptitle_text="Growth of $1",
+                hovertemplate=f"{who}: $%{{y:.2f}}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    for who, val, color, fill in (
+        (s.name, v, STRATEGY_COLOR, "rgba(31,119,180,0.25)"),
+        ("S&P 500", b, BENCHMARK_COLOR, None),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=val.index,
+                y=val / val.cummax() - 1,
+                name=f"{who} drawdown",
+                line=dict(width=1, color=color),
+                fill="tozeroy" if fill else None,
+                fillcolor=fill,
+                legendgroup="drawdown",
+                legendgrouptitle_text="Underwater",
+                hovertemplate=f"{who} drawdown %{{y:.1%}}<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
+    add_weight_stack(fig, result.leg_weights, result.leg_targets, row=3)
     regime = shading_regime(result)
     labels = result.regimes[regime]
     _legend_swatches(fig, labels, regime)
     fig.update_layout(shapes=_shapes(labels, "y domain", "x"))
-    fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(tickformat=".0%", row=2, col=1)
-    fig.update_yaxes(tickformat=".0%", range=[-0.02, 1.02], row=3, col=1)
-    fig.update_layout(
-        title=f"{s.name} vs buy & hold ({PRICE_INDEX_NOTE}); shading: {regime}",
-        height=900,
-        template="plotly_white",
-        hovermode="x unified",
-        legend=dict(orientation="h", y=-0.08),
+    low = float(min(gv.min(), gb.min()))
+    high = float(max(gv.max(), gb.max()))
+    ticks = log_ticks(low, high)
+    fig.update_yaxes(
+        type="log",
+        tickvals=ticks,
+        ticktext=[money(t) for t in ticks],
+        title_text="value of $1",
+        row=1,
+        col=1,
     )
-    return fig
+    fig.update_yaxes(tickformat=".0%", title_text="drawdown", row=2, col=1)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.0001], title_text="weight", row=3, col=1)
+    return base_layout(
+        fig,
+        f"{s.name} vs buy & hold S&P 500 (price index): growth, drawdowns, weights",
+        height=660,
+        hovermode="x unified",
+        legend=dict(x=1.01, y=1.0, xanchor="left", yanchor="top", tracegroupgap=14),
+        margin=dict(l=70, r=20, t=70, b=40),
+    )
 
 
 def _frame_window(result: BacktestResult) -> pd.DataFrame:
@@ -222,7 +249,7 @@ def balance_sheet_figure(result: BacktestResult) -> Any:
         row_heights=[0.65, 0.35],
         subplot_titles=(
             "Balance sheet and net liquidity ($bn)",
-            "Balance-sheet growth (annualised)",
+            "Balance-sheet growth (% per year, annualised)",
         ),
     )
     for col, label in (
@@ -243,15 +270,17 @@ def balance_sheet_figure(result: BacktestResult) -> Any:
             row=2,
             col=1,
         )
-    fig.update_yaxes(tickformat=".0%", row=2, col=1)
-    fig.update_layout(
-        shapes=_shapes(result.regimes["balance_sheet"], "y domain", "x"),
-        title="Balance sheet (shading: balance_sheet regime)",
-        height=650,
-        template="plotly_white",
+    fig.update_yaxes(title_text="$bn", tickprefix="$", tickformat=",.0f", row=1, col=1)
+    fig.update_yaxes(tickformat=".0%", title_text="growth per year", row=2, col=1)
+    _legend_swatches(fig, result.regimes["balance_sheet"], "balance_sheet")
+    fig.update_layout(shapes=_shapes(result.regimes["balance_sheet"], "y domain", "x"))
+    return base_layout(
+        fig,
+        "Balance sheet and net liquidity ($bn; shading: balance_sheet regime)",
+        height=600,
         hovermode="x unified",
+        legend=dict(x=1.01, y=1.0, xanchor="left", yanchor="top", tracegroupgap=14),
     )
-    return fig
 
 
 def yields_figure(result: BacktestResult) -> Any:
@@ -282,21 +311,31 @@ def yields_figure(result: BacktestResult) -> Any:
     for col, label in (("y10", "10y yield"), ("y2", "2y yield"), ("tbill", "3m T-bill")):
         if col in f:
             fig.add_trace(go.Scatter(x=f.index, y=f[col], name=label, line=dict(width=1.2)))
-    fig.update_layout(
-        shapes=_shapes(result.regimes["phase"], "paper", "x"),
-        title="Yields vs the policy range, percent (shading: phase)",
-        height=500,
-        template="plotly_white",
+    _legend_swatches(fig, result.regimes["phase"], "phase", subplot=False)
+    fig.update_yaxes(title_text="percent", ticksuffix="%")
+    fig.update_layout(shapes=_shapes(result.regimes["phase"], "y domain", "x"))
+    return base_layout(
+        fig,
+        "Yields vs the policy range (%; shading: phase)",
+        height=460,
         hovermode="x unified",
+        legend=dict(x=1.01, y=1.0, xanchor="left", yanchor="top", tracegroupgap=14),
     )
-    return fig
 
 
-def _table_html(frame: pd.DataFrame, caption: str) -> str:
+def _table_html(
+    frame: pd.DataFrame, caption: str, note: str | None = None, css: str = "tbl"
+) -> str:
+    head = f"<h2>{html.escape(caption)}</h2>"
+    if note:
+        head += f"<p class='note'>{html.escape(note)}</p>"
     if frame.empty:
-        return f"<h2>{html.escape(caption)}</h2><p>(none)</p>"
-    return f"<h2>{html.escape(caption)}</h2>" + frame.to_html(
-        classes="tbl", border=0, escape=True, na_rep="-"
+        return head + "<p>(none)</p>"
+    return (
+        head
+        + "<div class='scroll'>"
+        + frame.to_html(classes=css, border=0, escape=True, na_rep="-", index_names=False)
+        + "</div>"
     )
 
 
@@ -307,64 +346,174 @@ def _orders_html(result: BacktestResult, last: int = 60) -> str:
     for c in ("decision_date", "execution_date"):
         o[c] = pd.to_datetime(o[c]).dt.date.astype(str)
     for c in ("target_weight", "drift"):
-        o[c] = [f"{x:.3f}" if np.isfinite(x) else "-" for x in o[c]]
-    o = o.drop(columns=["size", "price"]).rename(columns={"fees": "fees paid"})
-    o["fees paid"] = [f"{x:.6f}" if np.isfinite(x) else "-" for x in o["fees paid"]]
+        o[c] = [fmt(x, "pct") for x in o[c]]
+    o = o.drop(columns=["size", "price"]).rename(
+        columns={
+            "fees": "fees paid ($ per $1 initial)",
+            "target_weight": "target weight",
+            "drift": "weight at decision",
+        }
+    )
+    fee_col = "fees paid ($ per $1 initial)"
+    o[fee_col] = [f"{x:.6f}" if np.isfinite(x) else "-" for x in o[fee_col]]
     cap = f"Orders (last {min(last, n)} of {n})"
     return _table_html(o.set_index("decision_date"), cap)
+
+
+def _kpi(label: str, value: str, sub: str) -> str:
+    return (
+        f"<div class='kpi'><div class='l'>{html.escape(label)}</div>"
+        f"<div class='v'>{html.escape(value)}</div><div class='b'>{html.escape(sub)}</div></div>"
+    )
+
+
+def _kpis_html(result: BacktestResult) -> str:
+    m, b, r = result.metrics, result.benchmark_metrics, result.relative
+    cards = [
+        _kpi("CAGR (per year)", fmt(m.cagr, "pct"), f"S&P 500 {fmt(b.cagr, 'pct')}"),
+        _kpi("Sharpe (vs T-bill)", fmt(m.sharpe, "num"), f"S&P 500 {fmt(b.sharpe, 'num')}"),
+        _kpi(
+            "Volatility (per year)", fmt(m.volatility, "pct"), f"S&P 500 {fmt(b.volatility, 'pct')}"
+        ),
+        _kpi("Max drawdown", fmt(m.max_drawdown, "pct"), f"S&P 500 {fmt(b.max_drawdown, 'pct')}"),
+        _kpi("Alpha (per year)", fmt(r.alpha, "pct"), "vs S&P 500, excess over cash"),
+        _kpi("Beta", fmt(r.beta, "num"), "vs S&P 500, excess over cash"),
+        _kpi("Information ratio", fmt(r.information_ratio, "num"), "active return / TE"),
+        _kpi("Tracking error", fmt(r.tracking_error, "pct"), "per year, vs S&P 500"),
+    ]
+    return "<section class='kpis'>" + "".join(cards) + "</section>"
+
+
+CSS = (
+    ":root{--ink:#1d2733;--muted:#5b6675;--line:#e3e7ec;--bg:#f5f7f9}"
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--ink);"
+    "margin:0;background:var(--bg)}"
+    "main{max-width:1280px;margin:0 auto;padding:18px 22px}"
+    "h1{font-size:22px;margin:0 0 6px}h2{font-size:15px;margin:4px 0 8px}"
+    ".desc{font-size:14px;margin:0 0 8px;max-width:1100px}"
+    ".note{color:var(--muted);font-size:12.5px;margin:2px 0}"
+    ".kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;"
+    "margin:14px 0}"
+    ".kpi{background:#fff;border:1px solid var(--line);border-radius:6px;padding:8px 12px}"
+    ".kpi .l,.kpi .b{font-size:12px;color:var(--muted)}.kpi .v{font-size:20px;font-weight:600}"
+    ".card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 14px;"
+    "margin:12px 0}"
+    ".grid2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:12px}"
+    ".grid2>.card{margin:0}"
+    "@media (max-width:1000px){.grid2{grid-template-columns:minmax(0,1fr)}}"
+    ".scroll{overflow-x:auto}"
+    ".tbl{border-collapse:collapse;font-size:12.5px;margin-bottom:8px}"
+    ".tbl td,.tbl th{padding:3px 9px;border-bottom:1px solid var(--line);text-align:right;"
+    "white-space:nowrap}"
+    ".tbl thead th{background:#eef2f6;font-weight:600}.tbl tbody th{text-align:left}"
+    ".tbl.first-left td:first-of-type{text-align:left}"
+)
+
+
+def _card(*parts: str) -> str:
+    return "<div class='card'>" + "".join(parts) + "</div>"
 
 
 def report_html(result: BacktestResult) -> str:
     """The whole report as one HTML document (plotly.js inline: works offline)."""
     s = result.strategy
-    figs = [main_figure(result), balance_sheet_figure(result), yields_figure(result)]
-    divs = [
-        fig.to_html(
+    v, b = result.value, result.benchmark_value
+    cash = result.inputs.ret_cash[-len(v) :]
+    figs = {
+        "main": main_figure(result),
+        "monthly": monthly_heatmap_figure(v, b, s.name),
+        "yearly": yearly_figure(v, b, s.name),
+        "distribution": distribution_figure(v, b, s.name),
+        "rolling": rolling_figure(v, b, cash, s.name),
+        "regimes": regime_stats_figure(result.by_regime, s.name),
+        "balance_sheet": balance_sheet_figure(result),
+        "yields": yields_figure(result),
+    }
+    div = {
+        key: fig.to_html(
             full_html=False,
             include_plotlyjs=(i == 0),
             config={"displaylogo": False, "responsive": True},
         )
-        for i, fig in enumerate(figs)
-    ]
+        for i, (key, fig) in enumerate(figs.items())
+    }
     m = result.metrics
     notes = [
         result.start_note,
         f"Window: {m.start.date()} to {m.end.date()} ({m.years:.1f} years, "
         f"{m.n_returns} daily returns), from the close of the first execution day.",
-        f"Index: {PRICE_INDEX_NOTE}. Cash: {s.cash_rate} accrual (ACT/360).",
+        f"Index: {PRICE_INDEX_NOTE}. Cash: {s.cash_rate} accrual (ACT/360). Benchmark: buy and "
+        "hold of the same index from the same close.",
         f"Costs on the index leg: fees {s.costs.fees:.4%}, slippage {s.costs.slippage:.4%}; "
         f"rebalance {s.rebalance.frequency}, band {s.rebalance.band:g}, execution lag "
         f"{s.execution_lag} trading day(s).",
+        "Alpha and beta: OLS of the strategy's daily excess return over cash on the "
+        "benchmark's; alpha and tracking error per year (x252, x sqrt 252).",
     ]
     if result.replaced_note:
         notes.append(result.replaced_note)
     if result.total_return_note:
         notes.append(result.total_return_note)
+    dd_s = drawdown_text_table(drawdown_periods(v))
+    dd_b = drawdown_text_table(drawdown_periods(b))
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>Runoff report: {html.escape(s.name)}</title>",
-        "<style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1300px}"
-        ".tbl{border-collapse:collapse;font-size:13px;margin-bottom:16px}"
-        ".tbl td,.tbl th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}"
-        ".tbl th{background:#f4f4f4}.note{color:#444;font-size:14px;margin:2px 0}</style>",
-        "</head><body>",
-        f"<h1>Runoff: {html.escape(s.name)}</h1>",
-        f"<p>{html.escape(s.description)}</p>",
+        f"<style>{CSS}</style>",
+        "</head><body><main>",
+        f"<h1>Runoff tear sheet: {html.escape(s.name)} vs buy &amp; hold S&amp;P 500</h1>",
+        f"<p class='desc'>{html.escape(s.description)}</p>",
         f"<p class='note'>Source: {html.escape(s.source)}</p>",
         *[f"<p class='note'>{html.escape(n)}</p>" for n in notes],
-        _table_html(comparison_table(result), "Strategy vs benchmark"),
-        *divs[:1],
-        _table_html(
-            regime_table(result.by_regime),
-            "Returns by regime (return of day t attributed to the regime at t-1)",
+        _kpis_html(result),
+        "<div class='grid2'>",
+        _card(_table_html(comparison_table(result), "Strategy vs benchmark")),
+        _card(
+            _table_html(
+                dd_s,
+                f"Five worst drawdowns: {s.name}",
+                "Depth from the peak close; lengths in trading days (peak to recovery, or to "
+                "the last close when not recovered).",
+            ),
+            _table_html(dd_b, "Five worst drawdowns: buy & hold S&P 500"),
         ),
-        *divs[1:],
-        _table_html(
-            event_text_table(result.events),
-            "Events: returns 3/6/12 months after (from the close before the date)",
+        "</div>",
+        _card(div["main"]),
+        _card(div["monthly"]),
+        "<div class='grid2'>",
+        _card(div["yearly"]),
+        _card(div["distribution"]),
+        "</div>",
+        _card(div["rolling"]),
+        _card(
+            div["regimes"],
+            _table_html(
+                regime_stats_table(result.by_regime),
+                "Regime statistics",
+                regime_stats_caption(result.by_regime).removeprefix("Regime statistics: ")
+                + "; the return of day t belongs to the regime at the close of t-1.",
+            ),
+            _table_html(
+                regime_table(result.by_regime),
+                "Returns by regime (return of day t attributed to the regime at t-1)",
+            ),
         ),
-        _orders_html(result),
-        "</body></html>",
+        _card(div["balance_sheet"]),
+        _card(div["yields"]),
+        _card(
+            _table_html(
+                event_text_table(result.events, dated=True),
+                "Events: returns 3/6/12 months after (from the close before the date)",
+                "Rate cuts are dated on their announcement: a first cut of a cycle follows a "
+                "hike, a cut after a pause follows a cut more than 120 days earlier. "
+                "Recession-driven: the phase kernel's real-time tag on the first day it knew "
+                "the cut, with the real-time Sahm rule (percentage points) then.",
+                css="tbl first-left",
+            )
+        ),
+        _card(_orders_html(result)),
+        "</main></body></html>",
     ]
     return "\n".join(parts)
 

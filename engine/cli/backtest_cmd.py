@@ -5,14 +5,18 @@ Example::
     runoff backtest qt_aware --report            # writes runoff-report-qt_aware.html
     runoff backtest my_rules.toml --start 2010-01-01 --report out.html --png out.png
     runoff backtest buy_and_hold --json
+    runoff backtest qt_aware --json --series > qt_aware.json   # plus the daily series
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
+
+import pandas as pd
 
 from engine.cli.common import add_window_options
 
@@ -53,15 +57,65 @@ def register(subparsers: Any) -> None:
         help="also write the main chart as a PNG (kaleido and Chrome/Chromium needed)",
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--series",
+        action="store_true",
+        help="with --json: add the daily series (values, returns, weights per leg)",
+    )
     p.set_defaults(func=run)
 
 
-def _result_json(result: Any, report: str | None, png: str | None) -> dict[str, Any]:
+def _num(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def _series_json(result: Any) -> dict[str, Any]:
+    """Daily series over the window, column-oriented (NaN as null)."""
+    v, b = result.value, result.benchmark_value
+    cash = pd.Series(result.inputs.ret_cash, index=result.inputs.days).reindex(v.index)
+    cash.iloc[0] = math.nan  # the window's first day has no return
+    return {
+        "date": [d.date().isoformat() for d in v.index],
+        "units": "value: portfolio value (initial cash 1.0); returns: daily fractions, close to "
+        "close, null on the first day; weights: end-of-day fraction of the portfolio per leg",
+        "strategy_value": [_num(x) for x in v],
+        "benchmark_value": [_num(x) for x in b],
+        "strategy_return": [_num(x) for x in v.pct_change()],
+        "benchmark_return": [_num(x) for x in b.pct_change()],
+        "cash_return": [_num(x) for x in cash],
+        "weights": {c: [_num(x) for x in result.leg_weights[c]] for c in result.leg_weights},
+        "target_weights": {c: [_num(x) for x in result.leg_targets[c]] for c in result.leg_targets},
+    }
+
+
+def _regime_stats_json(result: Any) -> dict[str, Any]:
+    from engine.regime_stats import BOOTSTRAP_REPS, CONFIDENCE, SEED
+
+    br = result.by_regime
+    return {
+        "units": "excess fields: annualised fractions (252 x mean daily return over the cash "
+        "leg); the return of day t belongs to the regime at the close of t-1",
+        "confidence": CONFIDENCE,
+        "bootstrap": f"arch.bootstrap.StationaryBootstrap, {BOOTSTRAP_REPS} resamples of the "
+        "regime's days, percentile interval, expected block length = the larger of "
+        "arch.bootstrap.optimal_block_length (Politis-White) for strategy and benchmark, at "
+        f"least 1 day; seeded from {SEED} and the regime label",
+        "hac": "statsmodels OLS of the daily excess return on a constant and the regime dummy, "
+        "cov_type='HAC' (Bartlett, use_correction=True), maxlags = floor(4 (n/100)^(2/9)) = "
+        f"{int(br['hac_maxlags'].iloc[0]) if len(br) else 0}; <name>_hac_t tests the dummy's "
+        "slope (<name>_excess_diff, annualised): this regime vs the other days",
+    }
+
+
+def _result_json(
+    result: Any, report: str | None, png: str | None, series: bool = False
+) -> dict[str, Any]:
     from engine.signals import records
-    from engine.tables import metrics_dict
+    from engine.tables import metrics_dict, relative_dict
+    from engine.tearsheet import drawdown_periods
 
     s = result.strategy
-    return {
+    out: dict[str, Any] = {
         "strategy": s.name,
         "source": s.source,
         "start_note": result.start_note,
@@ -76,19 +130,39 @@ def _result_json(result: Any, report: str | None, png: str | None) -> dict[str, 
         },
         "total_return_note": result.total_return_note,
         "replaced_note": result.replaced_note,
+        "relative": relative_dict(result),
+        "drawdowns": {
+            "units": "depth: fraction of the peak; length_days, to_trough_days: trading days",
+            "strategy": records(drawdown_periods(result.value)),
+            "benchmark": records(drawdown_periods(result.benchmark_value)),
+        },
         "by_regime": records(result.by_regime),
+        "regime_stats": _regime_stats_json(result),
         "events": records(result.events),
         "report": report,
         "png": png,
     }
+    if series:
+        out["series"] = _series_json(result)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the backtest, print the tables, write the report / PNG when asked."""
+    from data.errors import ParameterError
     from data.store import Store
     from engine.backtest import PRICE_INDEX_NOTE, run_backtest
-    from engine.tables import comparison_table, event_text_table, regime_table, to_text
+    from engine.tables import (
+        comparison_table,
+        event_text_table,
+        regime_stats_caption,
+        regime_stats_table,
+        regime_table,
+        to_text,
+    )
 
+    if args.series and not args.json:
+        raise ParameterError("--series adds the daily series to the JSON output: add --json")
     store = Store(data_dir=args.data_dir)
     result = run_backtest(args.strategy, args.start, args.end, store=store)
     s = result.strategy
@@ -103,7 +177,8 @@ def run(args: argparse.Namespace) -> int:
 
         png = str(write_png(result, args.png))
     if args.json:
-        json.dump(_result_json(result, report, png), sys.stdout, indent=1, allow_nan=False)
+        doc = _result_json(result, report, png, series=args.series)
+        json.dump(doc, sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
         return 0
     m = result.metrics
@@ -127,7 +202,12 @@ def run(args: argparse.Namespace) -> int:
         "Returns by regime (return of day t attributed to the regime at t-1)",
         to_text(regime_table(result.by_regime)),
         "",
-        "Events: returns 3/6/12 months after (from the close before the date)",
+        regime_stats_caption(result.by_regime),
+        to_text(regime_stats_table(result.by_regime)),
+        "",
+        "Events: returns 3/6/12 months after (from the close before the date; cuts dated on "
+        "their announcement; recession-driven: the phase kernel's tag when the cut was known, "
+        "with the real-time Sahm rule)",
         to_text(event_text_table(result.events)),
     ]
     if report:

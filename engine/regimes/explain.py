@@ -251,6 +251,19 @@ def _input(store: Store, sid: str, day: pd.Timestamp) -> dict:
     }
 
 
+def _first_release(store: Store, sid: str) -> dict:
+    """Where ``sid`` starts: its first observation date and when that value became public."""
+    obs = store.observations(sid)
+    if len(obs) == 0:
+        return {"series": sid, "first_obs_date": None, "first_available_at": None}
+    i = int(np.argmin(obs["available_at"].to_numpy(dtype="datetime64[ns]")))
+    return {
+        "series": sid,
+        "first_obs_date": _iso(obs["obs_date"].min()),
+        "first_available_at": pd.Timestamp(obs["available_at"].iloc[i]).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
 def explain(
     date: str | pd.Timestamp, params: RegimeParams | None = None, *, store: Store | None = None
 ) -> dict:
@@ -267,7 +280,9 @@ def explain(
     -------
     dict with ``date``, ``requested``, ``balance_sheet``, ``net_liquidity``, ``liquidity``
     (reserves, ON RRP, BTFP), ``policy`` (the phase and its inputs), ``inputs`` (each raw
-    series used: value in published units, ``obs_date``, ``available_at``) and ``params``.
+    series used: value in published units, ``obs_date``, ``available_at``), ``missing``
+    (each input with nothing public yet on that day: ``series``, ``first_obs_date``,
+    ``first_available_at``) and ``params``.
     """
     params = params if params is not None else RegimeParams()
     store = store if store is not None else Store()
@@ -423,6 +438,7 @@ def explain(
         ids.append(F.BTFP_ID)
     ids += ["DFEDTAR"] if day < F.SPLICE_DATE else ["DFEDTARU", "DFEDTARL"]
     ids += ["DGS10", "DGS2", "SAHMREALTIME", "DFF", "DTB3", "VIXCLS", INDEX_ID]
+    inputs = [_input(store, sid, day) for sid in ids]
     return {
         "date": day.date().isoformat(),
         "requested": pd.Timestamp(date).date().isoformat(),
@@ -431,7 +447,8 @@ def explain(
         "net_liquidity": net_liquidity,
         "liquidity": liquidity,
         "policy": policy,
-        "inputs": [_input(store, sid, day) for sid in ids],
+        "inputs": inputs,
+        "missing": [_first_release(store, i["series"]) for i in inputs if i["value"] is None],
         "params": {
             "balance_sheet": vars(params.balance_sheet).copy(),
             "net_liquidity": vars(params.net_liquidity).copy(),
@@ -450,6 +467,30 @@ def _f(x: float | None, fmt: str = ".2f") -> str:
     return "n/a" if x is None else format(x, fmt)
 
 
+def _d(x: str | None) -> str:
+    """A date field, ``n/a`` when nothing was public yet."""
+    return "n/a" if x is None else x
+
+
+def _missing_lines(e: dict) -> list[str]:
+    """One line per input with nothing public on the day, with where its data start."""
+    if not e.get("missing"):
+        return []
+    out = [
+        f"Not yet published on {e['date']} (these inputs read n/a below; first observation, "
+        "first public):"
+    ]
+    for m in e["missing"]:
+        if m["first_obs_date"] is None:
+            out.append(f"  {m['series']:<15} no observation in the data")
+        else:
+            out.append(
+                f"  {m['series']:<15} starts {m['first_obs_date']}, "
+                f"public from {m['first_available_at']}"
+            )
+    return [*out, ""]
+
+
 def render(e: dict) -> str:
     """The text report of an :func:`explain` result."""
     bs, nl, lq, pol = e["balance_sheet"], e["net_liquidity"], e["liquidity"], e["policy"]
@@ -461,17 +502,18 @@ def render(e: dict) -> str:
     lines = [
         head,
         "",
+        *_missing_lines(e),
         f"Balance sheet: {bs['regime']}" + (f" since {bs['since']}" if bs["since"] else ""),
         f"  why: {bs['why']}",
-        f"  total assets       {_bn(ta['value_bn'])} (WALCL of {ta['obs_date']})",
-        f"  running peak       {_bn(ta['peak_bn'])} on {ta['peak_date']}",
+        f"  total assets       {_bn(ta['value_bn'])} (WALCL of {_d(ta['obs_date'])})",
+        f"  running peak       {_bn(ta['peak_bn'])} on {_d(ta['peak_date'])}",
         f"  change from peak   {_bn(ta['change_from_peak_bn'])}"
         + (f" ({pct * 100:+.1f}%)" if pct is not None else ""),
         f"  total assets pace  {_bn(ta['pace_bn_month'])}/month, growth "
         f"{_pct_yr(ta['growth'] if ta['growth'] is not None else math.nan)} over {bs['window_weeks']} weeks",
         f"  {bs['measure'].upper() + ' growth':<18} "
         f"{_pct_yr(bs['growth'] if bs['growth'] is not None else math.nan)}, pace "
-        f"{_bn(bs['pace_bn_month'])}/month (Wednesday {bs['growth_obs_date']}"
+        f"{_bn(bs['pace_bn_month'])}/month (Wednesday {_d(bs['growth_obs_date'])}"
         + (
             f"; stale: {bs['growth_age_days']} days old)"
             if (bs["growth_age_days"] or 0) > STALE_DAYS
@@ -480,20 +522,25 @@ def render(e: dict) -> str:
         f"  SOMA holdings      {_bn(bs['soma_bn'])}",
         "  balance sheet/GDP  "
         + (f"{bs['bs_to_gdp'] * 100:.1f}%" if bs["bs_to_gdp"] is not None else "n/a")
-        + f" (GDP {_bn(bs['gdp_bn'])} for the quarter of {bs['gdp_obs_date']})",
+        + f" (GDP {_bn(bs['gdp_bn'])} for the quarter of {_d(bs['gdp_obs_date'])})",
         "",
         f"Net liquidity: {nl['regime']}" + (f" since {nl['since']}" if nl["since"] else ""),
         f"  why: {nl['why']}",
-        f"  level              {_bn(nl['value_bn'])} (Wednesday {nl['obs_date']}: WALCL "
+        f"  level              {_bn(nl['value_bn'])} (Wednesday {_d(nl['obs_date'])}: WALCL "
         f"{_bn(nl['walcl_bn'])} - TGA {_bn(nl['tga_bn'])} - reverse repos "
         f"{_bn(nl['reverse_repos_bn'])} from {nl['reverse_repos_source']})",
         f"  change             {_bn(nl['change_bn'])} over {nl['window_weeks']} weeks",
-        f"  reserves           {_bn(lq['reserves_bn'])} (week of {lq['reserves_obs_date']})",
-        f"  ON RRP             {_bn(lq['on_rrp_bn'])} "
-        + (
-            f"(operation of {lq['on_rrp_obs_date']})"
-            if lq["on_rrp_obs_date"]
-            else f"(no operation within {F.RRP_DAILY_STALE_DAYS} days; last one {lq['on_rrp_last_operation']})"
+        f"  reserves           {_bn(lq['reserves_bn'])} (week of {_d(lq['reserves_obs_date'])})",
+        (
+            "  ON RRP             n/a (no operation published yet)"
+            if lq["on_rrp_last_operation"] is None
+            else f"  ON RRP             {_bn(lq['on_rrp_bn'])} "
+            + (
+                f"(operation of {lq['on_rrp_obs_date']})"
+                if lq["on_rrp_obs_date"]
+                else f"(no operation within {F.RRP_DAILY_STALE_DAYS} days; last one "
+                f"{lq['on_rrp_last_operation']})"
+            )
         ),
         "  BTFP               "
         + (
@@ -505,13 +552,13 @@ def render(e: dict) -> str:
         f"Policy and yield phase: {pol['regime']}"
         + (f" since {pol['since']}" if pol["since"] else ""),
         f"  why: {pol['why']}",
-        f"  policy range       {_f(pol['lower'])}-{_f(pol['upper'])} (since {pol['range_since']}); "
-        f"last hike {pol['last_hike']}, last cut {pol['last_cut']}",
-        f"  10y                {_f(pol['y10'])} (of {pol['y10_obs_date']}); vs range "
+        f"  policy range       {_f(pol['lower'])}-{_f(pol['upper'])} (since {_d(pol['range_since'])}); "
+        f"last hike {_d(pol['last_hike'])}, last cut {_d(pol['last_cut'])}",
+        f"  10y                {_f(pol['y10'])} (of {_d(pol['y10_obs_date'])}); vs range "
         f"{_f(pol['y10_minus_lower'], '+.2f')} / {_f(pol['y10_minus_upper'], '+.2f')} "
         "(minus lower / upper)",
-        f"  10y cycle high     {_f(pol['y10_cycle_high'])} (DGS10 of {pol['y10_cycle_high_obs_date']}, "
-        f"public {pol['y10_cycle_high_seen']}; cycle from the hike of {pol['cycle_start']}); "
+        f"  10y cycle high     {_f(pol['y10_cycle_high'])} (DGS10 of {_d(pol['y10_cycle_high_obs_date'])}, "
+        f"public {_d(pol['y10_cycle_high_seen'])}; cycle from the hike of {_d(pol['cycle_start'])}); "
         f"drawdown {_f(pol['y10_drawdown'], '+.2f')}",
         f"  10y - 2y           {_f(pol['y10_minus_y2'], '+.2f')} (2y {_f(pol['y2'])})",
         f"  Sahm (real time)   {_f(pol['sahm'])}; fed funds {_f(pol['dff'])}; 3m bill {_f(pol['tbill'])}",

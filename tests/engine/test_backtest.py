@@ -151,7 +151,9 @@ def test_result_tables(costly) -> None:
         assert g["days"].sum() == m.n_returns
     ev = costly.events
     assert {"sp500_3m", "sp500_6m", "sp500_12m", "strategy_12m"} <= set(ev.columns)
-    assert "2024-09-19" in set(ev["date"])  # the first cut of the 2024 cycle (effective day)
+    # The first cut of the 2024 cycle, dated on its announcement (FRED: effective 2024-09-19).
+    first = ev[ev["kind"] == "first_cut"].set_index("date")
+    assert "2024-09-18" in first.index and first.loc["2024-09-18", "fred_date"] == "2024-09-19"
     executed = costly.orders[costly.orders["status"] == "executed"]
     assert len(executed) == m.n_rebalances
     assert (executed["execution_date"] > executed["decision_date"]).all()

@@ -55,6 +55,62 @@ def test_backtest_json(bh_json) -> None:
     assert bh_json["events"] and bh_json["by_regime"]
 
 
+@pytest.fixture(scope="module")
+def qt_json() -> dict:
+    """``runoff backtest qt_aware --json --series``, read once."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["backtest", "qt_aware", "--json", "--series"]) == 0
+    return json.loads(buf.getvalue())
+
+
+def test_backtest_json_holds_relative_metrics_and_regime_statistics(qt_json) -> None:
+    """Issue 11 Must-show: alpha, beta, information_ratio, tracking_error and, per regime value,
+    the bootstrap interval and the HAC t-statistic."""
+    rel = qt_json["relative"]
+    for key in ("alpha", "beta", "information_ratio", "tracking_error"):
+        assert isinstance(rel[key], float), key
+    assert 0.5 < rel["beta"] < 1.0 and rel["tracking_error"] > 0  # ~87% exposure to the index
+    assert "252" in rel["conventions"] and "cash" in rel["conventions"]
+    rows = qt_json["by_regime"]
+    assert {r["regime"] for r in rows} == {"balance_sheet", "net_liquidity", "phase"}
+    for r in rows:
+        for who in ("strategy", "benchmark"):
+            lo, mid, hi = (r[f"{who}_excess{k}"] for k in ("_ci_low", "", "_ci_high"))
+            assert lo < mid < hi, (r["regime"], r["value"], who)
+            assert isinstance(r[f"{who}_hac_t"], float) and 0 <= r[f"{who}_hac_p"] <= 1
+    worst = qt_json["drawdowns"]["strategy"]
+    assert len(worst) == 5 and worst[0]["depth"] == pytest.approx(
+        qt_json["metrics"]["strategy"]["max_drawdown"]
+    )
+    assert worst[0]["peak"] == qt_json["metrics"]["strategy"]["max_drawdown_peak"]
+    stats = qt_json["regime_stats"]
+    assert stats["confidence"] == 0.9 and "StationaryBootstrap" in stats["bootstrap"]
+    assert "HAC" in stats["hac"] and "maxlags" in stats["hac"]
+
+
+def test_backtest_json_series(qt_json) -> None:
+    s = qt_json["series"]
+    n = len(s["date"])
+    assert s["date"][0] == qt_json["window"]["start"] and s["date"][-1] == qt_json["window"]["end"]
+    for key in ("strategy_value", "benchmark_value", "strategy_return", "benchmark_return"):
+        assert len(s[key]) == n, key
+    assert s["strategy_return"][0] is None and s["strategy_return"][1] == pytest.approx(
+        s["strategy_value"][1] / s["strategy_value"][0] - 1
+    )
+    assert list(s["weights"]) == ["GSPC", "CASH"]
+    for i in (0, n // 2, n - 1):
+        assert s["weights"]["GSPC"][i] + s["weights"]["CASH"][i] == pytest.approx(1.0)
+    total = s["strategy_value"][-1] / s["strategy_value"][0] - 1
+    assert total == pytest.approx(qt_json["metrics"]["strategy"]["total_return"], rel=1e-12)
+
+
+def test_series_needs_json(capsys) -> None:
+    assert main(["backtest", "buy_and_hold", "--series"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("runoff: error: --series") and "--json" in err
+
+
 def test_backtest_prints_tables_and_writes_the_report(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     code = main(
@@ -67,6 +123,11 @@ def test_backtest_prints_tables_and_writes_the_report(tmp_path, capsys, monkeypa
     for row in ("CAGR", "Sharpe (vs T-bill)", "Max drawdown", "Turnover (per year)", "Rebalances"):
         assert row in out
     assert "buy & hold S&P 500" in out and "Returns by regime" in out and "QT1 runoff starts" in out
+    for row in ("Alpha (per year, vs cash)", "Beta", "Information ratio", "Tracking error"):
+        assert row in out
+    assert "Regime statistics" in out and "excess/yr [90% CI]" in out and "t (HAC)" in out
+    assert "First cut of a cycle, to 4.75%" in out  # 2007-09-18
+    assert "no (Sahm 0.10)" in out
     assert "2019-12-31" in out
     report = tmp_path / "runoff-report-qt_aware.html"  # the documented default path
     assert report.is_file() and f"Report: {report.name}" in out

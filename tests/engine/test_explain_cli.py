@@ -59,6 +59,30 @@ def test_explain_json_on_a_weekend(capsys, shared_store) -> None:
     assert e["policy"]["regime"] == "FIRST_HALF"
 
 
+def test_explain_before_the_data_says_which_series_start_when(capsys, shared_store) -> None:
+    """A day inside the index history but before the H.4.1 and H.15 inputs: one line per
+    missing input with its first observation, never "None"."""
+    rc, out, err = run(capsys, "explain", "1995-06-01")
+    assert rc == 0 and err == ""
+    assert "None" not in out
+    assert "Not yet published on 1995-06-01" in out
+    assert "  WALCL           starts 2002-12-18, public from 2002-12-19 16:30" in out
+    assert "  RRPONTSYD       starts 2003-02-07" in out
+    assert "  DGS10           starts 1998-09-11" in out
+    head = out.split("Balance sheet:")[0]
+    assert "GSPC" not in head and "DFEDTAR" not in head  # known that day: not listed
+    assert "total assets       n/a (WALCL of n/a)" in out
+    assert "ON RRP             n/a (no operation published yet)" in out
+    rc, out, _ = run(capsys, "explain", "1995-06-01", "--json")
+    missing = {m["series"]: m["first_obs_date"] for m in json.loads(out)["missing"]}
+    assert missing["WALCL"] == "2002-12-18" and "GSPC" not in missing
+
+
+def test_explain_with_every_input_lists_nothing_missing(capsys, shared_store) -> None:
+    rc, out, _ = run(capsys, "explain", "2024-01-19", "--json")
+    assert rc == 0 and json.loads(out)["missing"] == []
+
+
 def test_regimes_json_spans(capsys, shared_store) -> None:
     rc, out, _ = run(capsys, "regimes", "--start", "2022-01-01", "--end", "2024-12-31", "--json")
     spans = json.loads(out)

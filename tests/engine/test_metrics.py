@@ -12,11 +12,14 @@ from data.store import Store
 from engine.cash import cash_price_from_yield, cash_yield, money_market_yield
 from engine.events import (
     BALANCE_SHEET_EVENTS,
+    NEXT_DAY_DATING_FROM,
     Event,
+    announcement_day,
+    cut_events,
+    default_events,
     event_table,
-    first_cuts,
     forward_return,
-    policy_target,
+    policy_changes,
 )
 from engine.metrics import (
     annualised_return,
@@ -168,32 +171,153 @@ def test_cash_price_accrues_calendar_days() -> None:
 # ---------------------------------------------------------------- events
 
 
-def test_first_cuts_rule() -> None:
-    idx = pd.DatetimeIndex(
+def _changes(rows: list[tuple[str, float]]) -> pd.DataFrame:
+    """Target changes (announcement day, new level) for :func:`cut_events`."""
+    d = pd.DatetimeIndex([r[0] for r in rows])
+    up = np.array([r[1] for r in rows])
+    return pd.DataFrame(
+        {
+            "announced": d,
+            "fred_date": d,
+            "upper": up,
+            "lower": up,
+            "move": np.diff(up, prepend=np.nan),
+        }
+    )
+
+
+def test_cut_events_rule() -> None:
+    """A first cut follows a hike; a cut after more than 120 days without a change follows a pause."""
+    changes = _changes(
         [
-            "2019-01-01",
-            "2019-07-31",
-            "2019-09-18",
-            "2019-10-30",
-            "2020-03-03",
-            "2020-03-15",
-            "2022-03-16",
-            "2024-09-18",
+            ("2018-09-26", 2.25),  # hike
+            ("2018-12-19", 2.50),  # last hike of the cycle
+            ("2019-07-31", 2.25),  # first cut of a cycle (the previous change is a hike)
+            ("2019-09-18", 2.00),  # continues the easing: no event
+            ("2019-10-30", 1.75),
+            ("2020-03-03", 1.25),  # 125 days after the previous cut: a cut after a pause
+            ("2020-03-15", 0.25),  # 12 days later: no event
+            ("2022-03-16", 0.50),  # hike
         ]
     )
-    target = pd.Series([2.5, 2.25, 2.0, 1.75, 1.25, 0.25, 0.5, 5.0], index=idx)
-    cuts = [e.date for e in first_cuts(target)]
-    # 2019-07-31 follows a hike-free start (first change, no previous) -> not counted;
-    # 2020-03-03 follows a 125-day pause -> first cut. 2024-09-18 is a hike here.
-    assert cuts == [pd.Timestamp("2020-03-03")]
+    ev = cut_events(changes)
+    assert [(e.date, e.kind) for e in ev] == [
+        (pd.Timestamp("2019-07-31"), "first_cut"),
+        (pd.Timestamp("2020-03-03"), "cut_after_pause"),
+    ]
+    assert ev[0].name == "First cut of a cycle, to 2.25%"
+    assert ev[1].name == "Cut after a pause, to 1.25%"
+    # The first change of the data has nothing before it: never an event.
+    assert cut_events(_changes([("2001-01-03", 6.0), ("2001-01-31", 5.5)])) == []
 
 
-def test_first_cuts_from_the_bundled_target_series() -> None:
-    """DESIGN.md's reference timeline: first cuts 2007-09-18, 2019-07-31, 2020-03-03, 2024-09-18;
-    FRED dates each on its effective day (the day after the decision)."""
-    dates = {e.date for e in first_cuts(policy_target(Store()))}
-    for d in ("2007-09-18", "2019-08-01", "2020-03-04", "2024-09-19"):
-        assert pd.Timestamp(d) in dates
+@pytest.fixture(scope="module")
+def changes() -> pd.DataFrame:
+    return policy_changes(Store())
+
+
+def test_target_eras_are_dated_on_the_announcement_day(changes) -> None:
+    """DESIGN.md's reference timeline dates every hike-cycle bound and cut on its announcement:
+    hiking cycles 2004-06-30 to 2006-06-29, 2015-12-16 to 2018-12-19, 2022-03-16 to 2023-07-26;
+    cuts 2007-09-18, 2019-07-31, 2020-03-03, 2024-09-18, Nov and Dec 2024, 2025-09-17,
+    2025-10-29, 2025-12-10."""
+    announced = set(changes["announced"])
+    for d in (
+        "2004-06-30",
+        "2006-06-29",
+        "2015-12-16",
+        "2018-12-19",
+        "2022-03-16",
+        "2023-07-26",
+        "2007-09-18",
+        "2019-07-31",
+        "2020-03-03",
+        "2024-09-18",
+        "2025-09-17",
+        "2025-10-29",
+        "2025-12-10",
+    ):
+        assert pd.Timestamp(d) in announced, d
+    by_day = changes.set_index("announced")["fred_date"]
+    # DFEDTAR era (to 2008-12-15): FRED dates a change on the decision day itself, scheduled
+    # (2007-09-18) or inter-meeting (the coordinated cut of 2008-10-08, before the open).
+    assert by_day[pd.Timestamp("2007-09-18")] == pd.Timestamp("2007-09-18")
+    assert by_day[pd.Timestamp("2008-10-08")] == pd.Timestamp("2008-10-08")
+    # Early range era: the 2015-12-16 lift-off (DESIGN.md's cycle start) is dated that day.
+    assert by_day[pd.Timestamp("2015-12-16")] == pd.Timestamp("2015-12-16")
+    # From 2017-03-16: the effective day, the calendar day after the announcement, also for
+    # the inter-meeting cuts of Tuesday 2020-03-03 and Sunday 2020-03-15 and the Thursday
+    # decision of 2024-11-07.
+    for announced_on, fred in (
+        ("2018-12-19", "2018-12-20"),
+        ("2019-07-31", "2019-08-01"),
+        ("2020-03-03", "2020-03-04"),
+        ("2020-03-15", "2020-03-16"),
+        ("2024-09-18", "2024-09-19"),
+        ("2024-11-07", "2024-11-08"),
+    ):
+        assert by_day[pd.Timestamp(announced_on)] == pd.Timestamp(fred)
+    # Every announcement is a weekday except the Sunday emergency cut of 2020-03-15.
+    weekend = changes.loc[changes["announced"].dt.dayofweek >= 5, "announced"]
+    assert list(weekend) == [pd.Timestamp("2020-03-15")]
+
+
+def test_first_cuts_of_a_cycle_from_the_bundled_target(changes) -> None:
+    """DESIGN.md's reference timeline: hiking cycles end 2006-06-29, 2018-12-19, 2023-07-26,
+    so the first cuts of a cycle are 2007-09-18, 2019-07-31 and 2024-09-18 (and 2001-01-03
+    after the 2000-05-16 hike). 2003-06-25 (the last cut of the 2001-03 easing) and 2008-10-08
+    (mid-easing, after a pause since 2008-04-30) are not; nor is 2020-03-03 (after the 2019
+    cuts)."""
+    kinds = {e.date.date().isoformat(): e.kind for e in cut_events(changes)}
+    for d in ("2001-01-03", "2007-09-18", "2019-07-31", "2024-09-18"):
+        assert kinds[d] == "first_cut", d
+    for d in ("2003-06-25", "2008-10-08", "2020-03-03", "2025-09-17"):
+        assert kinds[d] == "cut_after_pause", d
+    assert "2019-08-01" not in kinds and "2024-09-19" not in kinds  # never the effective day
+
+
+def test_announcement_day_rule() -> None:
+    assert announcement_day(pd.Timestamp("2016-12-14")) == pd.Timestamp("2016-12-14")
+    assert announcement_day(NEXT_DAY_DATING_FROM) == pd.Timestamp("2017-03-15")
+    assert announcement_day(pd.Timestamp("2020-03-16")) == pd.Timestamp("2020-03-15")
+
+
+def test_cut_returns_start_at_the_close_before_the_announcement() -> None:
+    """2024-09-18 (announced 14:00 ET, FRED dates it 2024-09-19): the base is the close of
+    2024-09-17, which did not know the cut; the same for 2019-07-31 (base 2019-07-30)."""
+    store = Store()
+    gspc = store.observations("GSPC")
+    close = pd.Series(gspc["value"].to_numpy(), index=pd.DatetimeIndex(gspc["obs_date"]))
+    events = [e for e in default_events(store) if e.kind == "first_cut"]
+    t = event_table(close, events).set_index("date")
+    for announced, base in (("2024-09-18", "2024-09-17"), ("2019-07-31", "2019-07-30")):
+        end = close.loc[: pd.Timestamp(announced) + pd.DateOffset(months=3)].iloc[-1]
+        assert t.loc[announced, "sp500_3m"] == pytest.approx(end / close[base] - 1, rel=1e-12)
+        assert (
+            t.loc[announced, "fred_date"]
+            == (pd.Timestamp(announced) + pd.Timedelta(days=1)).date().isoformat()
+        )
+
+
+def test_recession_reading_is_the_kernels_real_time_tag() -> None:
+    """Per first cut, the phase on the first day the kernel knew the cut, and the real-time
+    Sahm rule then (never NBER's USREC): 2007-09-18 and 2024-09-18 were not tagged
+    recession-driven when they happened (Sahm 0.10 and 0.57 against the 0.6 threshold);
+    2008-10-08 came after the Sahm rule had fired (1.10)."""
+    from engine.regimes import regime_frame
+
+    store = Store()
+    frame = regime_frame("2006-01-01", None, store=store)
+    gspc = store.observations("GSPC")
+    close = pd.Series(gspc["value"].to_numpy(), index=pd.DatetimeIndex(gspc["obs_date"]))
+    t = event_table(close, default_events(store, frame.index[0]), regimes=frame).set_index("date")
+    assert t.loc["2007-09-18", "phase_then"] == "CUTTING"
+    assert t.loc["2007-09-18", "recession_driven"] is False
+    assert t.loc["2024-09-18", "recession_driven"] is False
+    assert t.loc["2024-09-18", "sahm_realtime"] == pytest.approx(0.57)
+    assert t.loc["2008-10-08", "recession_driven"] is True
+    assert t.loc["2008-10-08", "sahm_realtime"] == pytest.approx(1.1)
+    assert t.loc[t["event"] == "QT2 runoff starts", "recession_driven"].isna().all()
 
 
 def test_forward_return_and_event_table() -> None:
@@ -214,3 +338,8 @@ def test_balance_sheet_events_are_labelled_with_their_source() -> None:
     names = {e.name: e.date for e in BALANCE_SHEET_EVENTS}
     assert names["QT2 runoff starts"] == pd.Timestamp("2022-06-01")
     assert names["QE4"] == pd.Timestamp("2020-03-15")
+    # The QE4 taper was announced at the FOMC meeting of 2021-11-03 (not 2021-11-01).
+    assert names["QE4 taper announced"] == pd.Timestamp("2021-11-03")
+    dated = {e.name: e.dated for e in BALANCE_SHEET_EVENTS}
+    assert dated["QE4 taper announced"] == "announcement"
+    assert dated["QT2 runoff starts"] == "implementation"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,6 +16,30 @@ from engine.backtest import run_backtest
 from engine.report import regime_spans, report_html, write_png, write_report
 
 CHROMIUM = "/usr/bin/chromium"
+
+FIGURE_TITLES: tuple[str, ...] = (
+    "qt_aware vs buy & hold S&P 500 (price index): growth, drawdowns, weights",
+    "Monthly returns (%, colours capped at ±10%)",
+    "Yearly returns (%; 2003 from 03-24",
+    "Distribution of monthly returns (1% bins)",
+    "Rolling 12 months (252 trading days): Sharpe ratio",
+    "Mean excess return by regime (% per year, 90% stationary-bootstrap interval)",
+    "Balance sheet and net liquidity ($bn; shading: balance_sheet regime)",
+    "Yields vs the policy range (%; shading: phase)",
+)
+"""The title of every figure of the qt_aware report (plotly draws it as svg text)."""
+
+PANEL_TITLES: tuple[str, ...] = (
+    "Growth of $1 (log scale)",
+    "Underwater: drawdown from the running peak (%)",
+    "Weights per leg (% of the portfolio, end of day)",
+    "qt_aware (% per month)",
+    "buy & hold S&P 500 (% per month)",
+    "balance_sheet",
+    "net_liquidity",
+    "phase",
+)
+"""Panel titles inside the figures (subplot titles and axis titles)."""
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +57,24 @@ def test_report_is_self_contained_and_complete(report_file, result) -> None:
     # plotly.js is inline: no script is loaded from anywhere.
     assert not re.search(r"<script[^>]+src=", text)
     assert "plotly.js v" in text or "Plotly" in text
-    assert text.count('class="plotly-graph-div"') == 3
+    assert text.count('class="plotly-graph-div"') == len(FIGURE_TITLES) == 8
     for needle in (
         "Strategy vs benchmark",
+        "Five worst drawdowns: qt_aware",
+        "Five worst drawdowns: buy &amp; hold S&amp;P 500",
+        "Information ratio",
+        "Tracking error",
+        "Regime statistics",
+        "excess/yr [90% CI]",
         "Returns by regime",
+        "recession-driven",
         "Events",
         "Orders (last",
         "dividends are excluded",
         result.start_note,
         "SP500TR",
         "balance_sheet: CONTRACTION",
-        "First cut to 5.00%",
+        "First cut of a cycle, to 4.75-5.00%",
         "QT2 runoff starts",
     ):
         assert needle in text, needle
@@ -75,10 +108,8 @@ def _chromium() -> str:
     return path
 
 
-@pytest.mark.browser
-def test_report_renders_in_headless_chromium(report_file, tmp_path) -> None:
-    """Chromium runs plotly.js from the file (offline) and draws every chart."""
-    profile = tmp_path / "profile"
+def _run_chromium(report_file, tmp_path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"profile{len(list(tmp_path.iterdir()))}"
     profile.mkdir()
     cmd = [
         _chromium(),
@@ -89,22 +120,65 @@ def test_report_renders_in_headless_chromium(report_file, tmp_path) -> None:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        "--hide-scrollbars",
         f"--user-data-dir={profile}",
-        "--virtual-time-budget=10000",
-        "--dump-dom",
+        "--virtual-time-budget=15000",
+        *args,
         report_file.resolve().as_uri(),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    dom = proc.stdout
+    return proc
+
+
+def _svg_texts(dom: str) -> list[str]:
+    """The text of every svg <text> element (titles, annotations, legend entries), unescaped."""
+    texts = re.findall(r"<text\b[^>]*>(.*?)</text>", dom, flags=re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", t)) for t in texts]
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium(report_file, result, tmp_path) -> None:
+    """Chromium runs plotly.js from the file (offline) and draws every figure, found by title,
+    with a legend entry for every shaded regime value."""
+    dom = _run_chromium(report_file, tmp_path, "--window-size=1440,900", "--dump-dom").stdout
     # These elements exist only after plotly.js ran: the source file has none of them.
     source = report_file.read_text(encoding="utf-8")
     assert 'class="main-svg"' not in source and 'class="js-line"' not in source
-    assert dom.count('class="main-svg"') >= 2 * 3  # two svg layers per chart, three charts
+    assert dom.count('class="main-svg"') >= 2 * len(FIGURE_TITLES)
+    texts = _svg_texts(dom)
+    for title in FIGURE_TITLES + PANEL_TITLES:
+        assert any(title in t for t in texts), title
+    # Every shaded regime value has a legend entry (main chart, balance sheet, yields).
+    for regime in ("balance_sheet", "phase"):
+        for value in set(result.regimes[regime]) - {"UNKNOWN"}:
+            assert f"{regime}: {value}" in texts, (regime, value)
+    # The log axis is labelled in dollars of an initial $1.
+    assert {"$1", "$2", "$5"} <= set(texts)
     drawn = [d for d in re.findall(r'class="js-line"[^>]*\sd="([^"]*)"', dom) if len(d) > 1000]
-    # Long polylines: strategy, benchmark, two drawdowns, two weights, and the panels' lines.
-    assert len(drawn) >= 10, len(drawn)
-    assert dom.count("<table") >= 4
+    # Long polylines: growth, drawdowns, rolling Sharpe / volatility, the macro panels.
+    assert len(drawn) >= 14, len(drawn)
+    assert dom.count('class="hm"') == 2  # both monthly heatmaps were drawn
+    assert dom.count("<table") >= 7
+
+
+@pytest.mark.browser
+def test_report_screenshots_are_not_blank(report_file, tmp_path) -> None:
+    """A laptop-sized first screen and the whole page, rendered by chromium: each 900-pixel band
+    of the page holds drawn content (many colours, a fair share of non-background pixels)."""
+    from PIL import Image
+
+    shot = tmp_path / "page.png"
+    _run_chromium(report_file, tmp_path, "--window-size=1440,6400", f"--screenshot={shot}")
+    img = Image.open(shot).convert("RGB")
+    assert img.size == (1440, 6400)
+    px = np.asarray(img, dtype=np.int16)
+    background = np.array([0xF5, 0xF7, 0xF9])
+    for top in range(0, 5400, 900):
+        band = px[top : top + 900]
+        ink = np.any(np.abs(band - background) > 12, axis=2) & np.any(band < 235, axis=2)
+        colours = len(np.unique(band.reshape(-1, 3)[::7], axis=0))
+        assert ink.mean() > 0.02 and colours > 150, (top, ink.mean(), colours)
 
 
 @pytest.mark.browser
