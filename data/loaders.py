@@ -9,19 +9,22 @@ Index CSV: the snapshot's ``date,open,high,low,close,volume``, Yahoo's
 only the close is used and it must be positive.
 
 Every error names the file and the row (1-based line number, the header is line 1).
+Files and download bodies are read through :mod:`data.reader` (size and line limits,
+regular files only); dates are checked against :func:`data.checks.check_dates` as they
+are parsed, before any conversion to nanoseconds (no wrap-around).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from data.checks import check_dates, latest_date
 from data.errors import DataError
+from data.reader import check_text, csv_rows, read_text, shown
 
 _DATE_HEADERS = {"date", "observation_date"}
 _MISSING = {"", "."}
@@ -31,11 +34,11 @@ _INDEX_MISSING = {"", ".", "null", "nan"}
 def _parse_date(text: str, where: str) -> np.datetime64:
     t = text.strip()
     if len(t) != 10 or t[4] != "-" or t[7] != "-":
-        raise DataError(f"{where}: bad date {text!r}; expected YYYY-MM-DD")
+        raise DataError(f"{where}: bad date {shown(text)}; expected YYYY-MM-DD")
     try:
         return np.datetime64(t, "D")
     except ValueError:
-        raise DataError(f"{where}: bad date {text!r}; expected YYYY-MM-DD") from None
+        raise DataError(f"{where}: bad date {shown(text)}; expected YYYY-MM-DD") from None
 
 
 def _parse_float(text: str, where: str, column: str) -> float:
@@ -43,32 +46,36 @@ def _parse_float(text: str, where: str, column: str) -> float:
         v = float(text)
     except ValueError:
         raise DataError(
-            f"{where}: non-numeric {column} {text!r}; expected a number, '.' or an empty field"
+            f"{where}: non-numeric {column} {shown(text)}; expected a number, '.' or an empty field"
         ) from None
     if not math.isfinite(v):
-        raise DataError(f"{where}: non-finite {column} {text!r}")
+        raise DataError(f"{where}: non-finite {column} {shown(text)}; expected a finite number")
     return v
 
 
-def _read_rows(path: Path, text: str | None) -> list[list[str]]:
-    if text is None:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise DataError(f"{path}: file not found") from None
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
-    rows = [r for r in csv.reader(io.StringIO(text))]
+def _read_rows(path: Path, text: str | None) -> tuple[list[list[str]], np.ndarray]:
+    """Rows of the file (or of ``text``) through the guarded reader, and each row's line."""
+    where = str(path)
+    text = read_text(path) if text is None else check_text(text, where)
+    rows, lines = csv_rows(text, where)
     # Tolerate trailing blank lines, nothing else.
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     if not rows:
         raise DataError(f"{path}: file is empty; expected a CSV header and data rows")
-    return rows
+    return rows, lines[: len(rows)]
+
+
+def _shown_row(row: list[str]) -> str:
+    return shown(",".join(row), 80)
 
 
 def read_fred_csv(
-    path: str | Path, series_id: str | None = None, *, text: str | None = None
+    path: str | Path,
+    series_id: str | None = None,
+    *,
+    text: str | None = None,
+    with_lines: bool = False,
 ) -> pd.DataFrame:
     """Read one FRED CSV file.
 
@@ -77,6 +84,7 @@ def read_fred_csv(
     path : the file (also used in error messages when ``text`` is given).
     series_id : the id the second header column must carry (``None``: any).
     text : the file's content, when it is already in memory (e.g. a download).
+    with_lines : add a ``line`` column (the 1-based line of each row in the file).
 
     Returns
     -------
@@ -84,48 +92,55 @@ def read_fred_csv(
     missing) and, for vintage files, ``realtime_start`` (datetime64); one row per data row.
     """
     path = Path(path)
-    rows = _read_rows(path, text)
+    rows, lines = _read_rows(path, text)
     header = [h.strip() for h in rows[0]]
     if len(header) < 2 or header[0].lower() not in _DATE_HEADERS:
         raise DataError(
-            f"{path}: line 1: bad header {','.join(header)!r}; "
+            f"{path}: line 1: bad header {_shown_row(header)}; "
             f"expected 'observation_date,<ID>' or 'DATE,<ID>'"
         )
     if series_id is not None and header[1] != series_id:
         raise DataError(
-            f"{path}: line 1: the file holds {header[1]!r}, expected {series_id!r}; "
+            f"{path}: line 1: the file holds {shown(header[1])}, expected {series_id!r}; "
             f"name the file after the series it holds"
         )
     vintage = len(header) == 3 and header[2] == "realtime_start"
     if len(header) != 2 and not vintage:
         raise DataError(
-            f"{path}: line 1: unexpected columns {header[2:]!r}; "
+            f"{path}: line 1: unexpected columns {_shown_row(header[2:])}; "
             f"a FRED file has 2 columns (3 with 'realtime_start')"
         )
     width = len(header)
     n = len(rows) - 1
     if n == 0:
         raise DataError(f"{path}: no data rows below the header")
+    lines = lines[1:]
     dates = np.empty(n, dtype="datetime64[D]")
     values = np.empty(n, dtype=np.float64)
     rts = np.empty(n, dtype="datetime64[D]") if vintage else None
     for i, row in enumerate(rows[1:]):
-        where = f"{path}: line {i + 2}"
+        where = f"{path}: line {lines[i]}"
         if len(row) != width:
-            raise DataError(f"{where}: malformed row {','.join(row)!r}; expected {width} fields")
+            raise DataError(f"{where}: malformed row {_shown_row(row)}; expected {width} fields")
         dates[i] = _parse_date(row[0], where)
         v = row[1].strip()
         values[i] = np.nan if v in _MISSING else _parse_float(v, where, "value")
         if rts is not None:
             rts[i] = _parse_date(row[2], where)
-    _check_order(path, dates, rts)
+    latest = latest_date()
+    check_dates(dates, lines, str(path), latest=latest)
+    if rts is not None:
+        check_dates(rts, lines, str(path), "realtime_start", latest=latest)
+    _check_order(path, dates, rts, lines)
     out = pd.DataFrame({"obs_date": dates.astype("datetime64[ns]"), "value": values})
     if rts is not None:
         out["realtime_start"] = rts.astype("datetime64[ns]")
+    if with_lines:
+        out["line"] = lines
     return out
 
 
-def _check_order(path: Path, dates: np.ndarray, rts: np.ndarray | None) -> None:
+def _check_order(path: Path, dates: np.ndarray, rts: np.ndarray | None, lines: np.ndarray) -> None:
     if len(dates) < 2:
         return
     d = np.diff(dates.astype(np.int64))
@@ -143,11 +158,13 @@ def _check_order(path: Path, dates: np.ndarray, rts: np.ndarray | None) -> None:
         if mask.any():
             i = int(np.argmax(mask)) + 1
             raise DataError(
-                f"{path}: line {i + 2}: {what} {str(dates[i])} after {str(dates[i - 1])}; {fix}"
+                f"{path}: line {lines[i]}: {what} {str(dates[i])} after {str(dates[i - 1])}; {fix}"
             )
 
 
-def read_index_csv(path: str | Path, *, text: str | None = None) -> pd.DataFrame:
+def read_index_csv(
+    path: str | Path, *, text: str | None = None, with_lines: bool = False
+) -> pd.DataFrame:
     """Read an S&P 500 daily CSV (snapshot, Yahoo or Stooq layout); keep the close.
 
     Rows whose close is missing (``null``, ``.`` or empty, as Yahoo writes for
@@ -155,36 +172,44 @@ def read_index_csv(path: str | Path, *, text: str | None = None) -> pd.DataFrame
 
     Returns
     -------
-    DataFrame with columns ``obs_date`` and ``value`` (the close), ascending.
+    DataFrame with columns ``obs_date`` and ``value`` (the close), ascending; with
+    ``with_lines`` also ``line`` (the 1-based line of each kept row in the file).
     """
     path = Path(path)
-    rows = _read_rows(path, text)
+    rows, lines = _read_rows(path, text)
     header = [h.strip().lower() for h in rows[0]]
     if not header or header[0] not in _DATE_HEADERS or "close" not in header:
         raise DataError(
-            f"{path}: line 1: bad header {','.join(rows[0])!r}; expected a 'date' column "
+            f"{path}: line 1: bad header {_shown_row(rows[0])}; expected a 'date' column "
             f"first and a 'close' column (snapshot, Yahoo or Stooq layout)"
         )
     ci = header.index("close")
-    dates: list[np.datetime64] = []
-    closes: list[float] = []
+    n = len(rows) - 1
+    lines = lines[1:]
+    dates = np.empty(n, dtype="datetime64[D]")
+    closes = np.empty(n, dtype=np.float64)
     for i, row in enumerate(rows[1:]):
-        where = f"{path}: line {i + 2}"
+        where = f"{path}: line {lines[i]}"
         if len(row) != len(header):
             raise DataError(
-                f"{where}: malformed row {','.join(row)!r}; expected {len(header)} fields"
+                f"{where}: malformed row {_shown_row(row)}; expected {len(header)} fields"
             )
-        d = _parse_date(row[0], where)
+        dates[i] = _parse_date(row[0], where)
         c = row[ci].strip()
         if c.lower() in _INDEX_MISSING:
+            closes[i] = np.nan
             continue
         v = _parse_float(c, where, "close")
         if v <= 0:
-            raise DataError(f"{where}: non-positive close {c!r}; index closes must be > 0")
-        dates.append(d)
-        closes.append(v)
-    if not dates:
+            raise DataError(f"{where}: non-positive close {shown(c)}; index closes must be > 0")
+        closes[i] = v
+    check_dates(dates, lines, str(path), latest=latest_date())
+    keep = ~np.isnan(closes)
+    if not keep.any():
         raise DataError(f"{path}: no rows with a close price")
-    arr = np.array(dates, dtype="datetime64[D]")
-    _check_order(path, arr, None)
-    return pd.DataFrame({"obs_date": arr.astype("datetime64[ns]"), "value": np.array(closes)})
+    arr, kept_lines = dates[keep], lines[keep]
+    _check_order(path, arr, None, kept_lines)
+    out = pd.DataFrame({"obs_date": arr.astype("datetime64[ns]"), "value": closes[keep]})
+    if with_lines:
+        out["line"] = kept_lines
+    return out

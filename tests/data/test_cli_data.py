@@ -283,8 +283,10 @@ def test_corrupted_cache_file(run: Run) -> None:
     cached.write_bytes(b"observation_date,WALCL\n2024-01-03,7681024\n2024-01-10,768")
     before = cached.read_bytes()
     res = run("data", "show", "WALCL", "--as-of", "2024-01-10")
-    # A truncated number parses; the sanity check that catches it is verify's bounds check.
-    assert res.code == 0
+    # A truncated number parses, but loading runs verify's bounds check (issue 12): one line
+    # naming the file, the line and the rule, for any command.
+    assert res.code == 2 and res.out == "" and res.err.count("\n") == 1
+    assert f"{cached}: line 3, 2024-01-10: value 768 outside the sanity bounds" in res.err
     res = run("data", "verify")
     assert res.code == 1 and "value 768 outside the sanity bounds" in res.out
     assert cached.read_bytes() == before
