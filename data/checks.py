@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data import dates
 from data.errors import DataError
 from data.manifest import Release, SeriesSpec
 
@@ -55,12 +56,10 @@ EARLIEST_DATE = np.datetime64("1800-01-01", "D")
 FUTURE_DAYS = 7
 """No date in a data file may be more than this many days after today (New York)."""
 
-_NY = "America/New_York"
-
 
 def today() -> np.datetime64:
     """Today's date in New York (the store's wall time) as ``datetime64[D]``."""
-    return np.datetime64(pd.Timestamp.now(tz=_NY).date(), "D")
+    return np.datetime64(dates.today().date(), "D")
 
 
 def latest_date(now: dt.date | None = None) -> np.datetime64:

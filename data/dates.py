@@ -37,6 +37,34 @@ def parse_day(value: DayLike, name: str = "date") -> pd.Timestamp:
     return ts.normalize()
 
 
+NEW_YORK = "America/New_York"
+
+
+def today() -> pd.Timestamp:
+    """Today's date in New York (the store's wall time), as a midnight Timestamp."""
+    return pd.Timestamp(pd.Timestamp.now(tz=NEW_YORK).date())
+
+
+def parse_past_day(
+    value: DayLike, name: str = "date", earliest: str = "1800-01-01"
+) -> pd.Timestamp:
+    """:func:`parse_day`, and the day must not be after today (New York) nor before ``earliest``.
+
+    A decision day in the future has no answer (nothing published after today is in any
+    file); one before ``earliest`` is before every series.
+    """
+    day = parse_day(value, name)
+    now = today()
+    if day > now:
+        raise ParameterError(
+            f"{name}: {day.date()} is in the future (today is {now.date()} in New York); "
+            f"nothing published after today is known"
+        )
+    if day < pd.Timestamp(earliest):
+        raise ParameterError(f"{name}: {day.date()} is before {earliest}, before every series")
+    return day
+
+
 def parse_optional_day(value: DayLike | None, name: str) -> pd.Timestamp | None:
     """:func:`parse_day`, with ``None`` (no bound) passed through."""
     return None if value is None else parse_day(value, name)

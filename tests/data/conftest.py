@@ -31,6 +31,13 @@ class FakeResponse:
     def text(self) -> str:
         return self.content.decode("utf-8", "replace")
 
+    def iter_content(self, chunk_size: int = 1) -> Any:
+        for i in range(0, len(self.content), chunk_size):
+            yield self.content[i : i + chunk_size]
+
+    def close(self) -> None:
+        pass
+
 
 def respond(body: str | bytes, status: int = 200) -> FakeResponse:
     return FakeResponse(status, body.encode("utf-8") if isinstance(body, str) else body)
@@ -69,6 +76,7 @@ class FakeWeb:
         params: dict[str, Any] | None = None,
         headers: Any = None,
         timeout: Any = None,
+        stream: bool = False,
     ) -> FakeResponse:
         params = dict(params or {})
         self.calls.append({"url": url, "params": params, "headers": headers, "timeout": timeout})

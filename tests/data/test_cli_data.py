@@ -43,7 +43,9 @@ def status_rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
         mp.setenv("RUNOFF_CACHE_DIR", str(tmp_path_factory.mktemp("status-cache")))
         mp.delenv("RUNOFF_DATA_DIR", raising=False)
         assert main(["data", "status", "--json"]) == 0
-    return json.loads(buf.getvalue())
+    out = json.loads(buf.getvalue())
+    assert out["unknown_files"] == []
+    return out["series"]
 
 
 def test_status_lists_every_series_with_ranges_from_the_files(status_rows: list[dict]) -> None:
@@ -97,7 +99,7 @@ def test_status_table_is_aligned(run: Run) -> None:
 def test_status_shows_user_data_dir(run: Run, tmp_path: Path) -> None:
     (tmp_path / "WALCL.csv").write_text("observation_date,WALCL\n2024-01-03,7681024\n")
     res = run("--data-dir", str(tmp_path), "data", "status", "--json")
-    walcl = next(r for r in json.loads(res.out) if r["id"] == "WALCL")
+    walcl = next(r for r in json.loads(res.out)["series"] if r["id"] == "WALCL")
     assert walcl["origin"] == "data-dir" and walcl["rows"] == 1 and walcl["last"] == "2024-01-03"
 
 
