@@ -50,7 +50,7 @@ from data import dates
 from data.errors import DataError
 from data.manifest import Release, SeriesSpec
 
-EARLIEST_DATE = np.datetime64("1800-01-01", "D")
+EARLIEST_DATE = np.datetime64(dates.EARLIEST_DAY, "D")
 """No date in a data file may be earlier (FRED's and Yahoo's series start after it)."""
 
 FUTURE_DAYS = 7

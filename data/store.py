@@ -11,6 +11,7 @@ fallback to the next place. Every file read passes the checks of :mod:`data.chec
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +127,11 @@ class Store:
                 f"--data-dir / RUNOFF_DATA_DIR"
             )
         self.cache_dir = Path(cache_dir) if cache_dir is not None else paths.cache_dir()
+        if os.path.lexists(self.cache_dir) and not self.cache_dir.is_dir():
+            raise DataError(
+                f"cache dir {self.cache_dir} is not a folder (a file, a dangling symlink or a "
+                f"loop); remove it, or point RUNOFF_CACHE_DIR at a folder"
+            )
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir is not None else paths.SNAPSHOT_DIR
         self._loaded: dict[str, SeriesData] = {}
 
