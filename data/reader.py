@@ -190,17 +190,23 @@ def csv_rows(text: str, where: str) -> tuple[list[list[str]], np.ndarray]:
     reader = csv.reader(io.StringIO(text))
     rows, lines = [], []
     start = 1
+
+    def too_long(line: int) -> DataError:
+        return DataError(
+            f"{where}: line {line}: a quoted field of more than {MAX_LINE_CHARS:,} characters "
+            f"(an unclosed quote?)"
+        )
+
     try:
         for row in reader:
             if any(len(c) > MAX_LINE_CHARS for c in row):
-                raise DataError(
-                    f"{where}: line {start}: a quoted field of more than {MAX_LINE_CHARS:,} "
-                    f"characters (an unclosed quote?)"
-                )
+                raise too_long(start)
             rows.append(row)
             lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # the csv module's own limit
+            raise too_long(start) from None
         raise DataError(f"{where}: line {start}: not valid CSV ({exc})") from None
     return rows, np.asarray(lines, dtype=np.int64)
 
