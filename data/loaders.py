@@ -31,25 +31,29 @@ _MISSING = {"", "."}
 _INDEX_MISSING = {"", ".", "null", "nan"}
 
 
-def _parse_date(text: str, where: str) -> np.datetime64:
+class _BadRow(Exception):
+    """What is wrong with one row; the loop adds the file and the line (built only then)."""
+
+
+def _parse_date(text: str) -> np.datetime64:
     t = text.strip()
     if len(t) != 10 or t[4] != "-" or t[7] != "-":
-        raise DataError(f"{where}: bad date {shown(text)}; expected YYYY-MM-DD")
+        raise _BadRow(f"bad date {shown(text)}; expected YYYY-MM-DD")
     try:
         return np.datetime64(t, "D")
     except ValueError:
-        raise DataError(f"{where}: bad date {shown(text)}; expected YYYY-MM-DD") from None
+        raise _BadRow(f"bad date {shown(text)}; expected YYYY-MM-DD") from None
 
 
-def _parse_float(text: str, where: str, column: str) -> float:
+def _parse_float(text: str, column: str) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise DataError(
-            f"{where}: non-numeric {column} {shown(text)}; expected a number, '.' or an empty field"
+        raise _BadRow(
+            f"non-numeric {column} {shown(text)}; expected a number, '.' or an empty field"
         ) from None
     if not math.isfinite(v):
-        raise DataError(f"{where}: non-finite {column} {shown(text)}; expected a finite number")
+        raise _BadRow(f"non-finite {column} {shown(text)}; expected a finite number")
     return v
 
 
@@ -118,15 +122,18 @@ def read_fred_csv(
     dates = np.empty(n, dtype="datetime64[D]")
     values = np.empty(n, dtype=np.float64)
     rts = np.empty(n, dtype="datetime64[D]") if vintage else None
-    for i, row in enumerate(rows[1:]):
-        where = f"{path}: line {lines[i]}"
-        if len(row) != width:
-            raise DataError(f"{where}: malformed row {_shown_row(row)}; expected {width} fields")
-        dates[i] = _parse_date(row[0], where)
-        v = row[1].strip()
-        values[i] = np.nan if v in _MISSING else _parse_float(v, where, "value")
-        if rts is not None:
-            rts[i] = _parse_date(row[2], where)
+    i = 0
+    try:
+        for i, row in enumerate(rows[1:]):
+            if len(row) != width:
+                raise _BadRow(f"malformed row {_shown_row(row)}; expected {width} fields")
+            dates[i] = _parse_date(row[0])
+            v = row[1].strip()
+            values[i] = np.nan if v in _MISSING else _parse_float(v, "value")
+            if rts is not None:
+                rts[i] = _parse_date(row[2])
+    except _BadRow as exc:
+        raise DataError(f"{path}: line {lines[i]}: {exc}") from None
     latest = latest_date()
     check_dates(dates, lines, str(path), latest=latest)
     if rts is not None:
@@ -188,21 +195,22 @@ def read_index_csv(
     lines = lines[1:]
     dates = np.empty(n, dtype="datetime64[D]")
     closes = np.empty(n, dtype=np.float64)
-    for i, row in enumerate(rows[1:]):
-        where = f"{path}: line {lines[i]}"
-        if len(row) != len(header):
-            raise DataError(
-                f"{where}: malformed row {_shown_row(row)}; expected {len(header)} fields"
-            )
-        dates[i] = _parse_date(row[0], where)
-        c = row[ci].strip()
-        if c.lower() in _INDEX_MISSING:
-            closes[i] = np.nan
-            continue
-        v = _parse_float(c, where, "close")
-        if v <= 0:
-            raise DataError(f"{where}: non-positive close {shown(c)}; index closes must be > 0")
-        closes[i] = v
+    i = 0
+    try:
+        for i, row in enumerate(rows[1:]):
+            if len(row) != len(header):
+                raise _BadRow(f"malformed row {_shown_row(row)}; expected {len(header)} fields")
+            dates[i] = _parse_date(row[0])
+            c = row[ci].strip()
+            if c.lower() in _INDEX_MISSING:
+                closes[i] = np.nan
+                continue
+            v = _parse_float(c, "close")
+            if v <= 0:
+                raise _BadRow(f"non-positive close {shown(c)}; index closes must be > 0")
+            closes[i] = v
+    except _BadRow as exc:
+        raise DataError(f"{path}: line {lines[i]}: {exc}") from None
     check_dates(dates, lines, str(path), latest=latest_date())
     keep = ~np.isnan(closes)
     if not keep.any():
