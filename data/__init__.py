@@ -9,6 +9,7 @@ from data.errors import (
     ParameterError,
     RunoffError,
     StrategyError,
+    UnknownAssetError,
     UnknownSeriesError,
 )
 from data.known import KnownAt, known_at
@@ -37,6 +38,7 @@ __all__ = [
     "SeriesStatus",
     "Store",
     "StrategyError",
+    "UnknownAssetError",
     "UnknownSeriesError",
     "VerifyReport",
     "known_at",

@@ -26,8 +26,8 @@ Rules (``check`` name: what fails it):
   "nothing public yet").
 - ``bounds``: every value inside the manifest's sanity bounds (catches a units change,
   a typo, ``1e300`` or a negative level).
-- ``positive``: index closes > 0 (the sign rule; the bounds of money series start at 0
-  or above).
+- ``positive``: index closes and fund prices > 0 (the sign rule; the bounds of money
+  series start at 0 or above).
 - ``release``: no value whose ``available_at`` is before the end of the period it refers
   to (day, week-ending day, month or quarter); the FOMC target rule is by design the
   same day 00:00 and only has to be no earlier. The release rules satisfy this by
@@ -178,15 +178,15 @@ def value_problems(
                 f"wrong units or a typo?",
             )
         )
-    if s.source == "index":
+    if s.price_column is not None:
         nonpos = np.flatnonzero(has & (value <= 0))
         if len(nonpos):
             i = int(nonpos[0])
             out.append(
                 Problem(
                     "positive",
-                    f"{where}: {_at(lines, obs_date, i)}: non-positive close {value[i]:g}; "
-                    f"index closes must be > 0",
+                    f"{where}: {_at(lines, obs_date, i)}: non-positive {s.price_column} "
+                    f"{value[i]:g}; prices must be > 0",
                 )
             )
     if s.release is not Release.EX_POST:

@@ -31,6 +31,10 @@ class UnknownSeriesError(RunoffError):
     """A series id that the manifest does not know."""
 
 
+class UnknownAssetError(RunoffError):
+    """An asset id that is neither built in nor a valid user price file in the data dir."""
+
+
 class MissingDataError(RunoffError):
     """A series or file that is needed is not available."""
 

@@ -4,9 +4,12 @@ FRED CSV: header ``DATE,<ID>`` or ``observation_date,<ID>``; an optional third c
 ``realtime_start`` marks ALFRED vintages (several rows per date allowed, one per
 vintage). ``.`` or an empty field is a missing value.
 
-Index CSV: the snapshot's ``date,open,high,low,close,volume``, Yahoo's
-``Date,Open,High,Low,Close,Adj Close,Volume`` or Stooq's ``Date,Open,High,Low,Close,Volume``;
-only the close is used and it must be positive.
+Price CSV (indices, ETFs and funds): the snapshot's index layout
+``date,open,high,low,close,volume``, its ETF/fund layout
+``date,open,high,low,close,adj_close,volume``, Yahoo's
+``Date,Open,High,Low,Close,Adj Close,Volume`` or Stooq's ``Date,Open,High,Low,Close,Volume``.
+One price column is used (``close`` for an index, ``adj_close`` -- the dividend-adjusted close,
+a total-return series -- for an ETF or fund) and it must be positive.
 
 Every error names the file and the row (1-based line number, the header is line 1).
 Files and download bodies are read through :mod:`data.reader` (size and line limits,
@@ -23,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from data.checks import check_dates, latest_date
-from data.errors import DataError
+from data.errors import DataError, ParameterError
 from data.reader import check_text, csv_rows, read_text, shown
 
 _DATE_HEADERS = {"date", "observation_date"}
@@ -169,28 +172,59 @@ def _check_order(path: Path, dates: np.ndarray, rts: np.ndarray | None, lines: n
             )
 
 
-def read_index_csv(
-    path: str | Path, *, text: str | None = None, with_lines: bool = False
-) -> pd.DataFrame:
-    """Read an S&P 500 daily CSV (snapshot, Yahoo or Stooq layout); keep the close.
+PRICE_COLUMNS = ("close", "adj_close", "auto")
+"""What :func:`read_index_csv` reads as the price: the close, the adjusted close, or the
+adjusted close where the header has one (else the close)."""
 
-    Rows whose close is missing (``null``, ``.`` or empty, as Yahoo writes for
-    non-trading days) are dropped; a non-positive or non-numeric close is an error.
+_HEADER_ALIASES = {"adj close": "adj_close", "adjclose": "adj_close"}
+
+
+def _price_column(path: Path, raw: list[str], header: list[str], price: str) -> int:
+    """Position of the price column for ``price`` (see :data:`PRICE_COLUMNS`), or raise."""
+    if price not in PRICE_COLUMNS:
+        raise ParameterError(f"price must be one of {PRICE_COLUMNS}, not {price!r}")
+    if price == "auto":
+        price = "adj_close" if "adj_close" in header else "close"
+    if not header or header[0] not in _DATE_HEADERS or price not in header:
+        layout = (
+            "the ETF/fund layout date,open,high,low,close,adj_close,volume or Yahoo's 'Adj Close'"
+            if price == "adj_close"
+            else "snapshot, Yahoo or Stooq layout"
+        )
+        raise DataError(
+            f"{path}: line 1: bad header {_shown_row(raw)}; expected a 'date' column "
+            f"first and {'an' if price == 'adj_close' else 'a'} {price!r} column ({layout})"
+        )
+    return header.index(price)
+
+
+def read_index_csv(
+    path: str | Path, *, text: str | None = None, price: str = "close", with_lines: bool = False
+) -> pd.DataFrame:
+    """Read a daily price CSV (index, ETF or fund layout); keep one price column.
+
+    Rows whose price is missing (``null``, ``.`` or empty, as Yahoo writes for
+    non-trading days) are dropped; a non-positive or non-numeric price is an error.
+
+    Parameters
+    ----------
+    path : the file (also used in error messages when ``text`` is given).
+    text : the file's content, when it is already in memory (e.g. a download).
+    price : ``close`` (index closes: GSPC, SP500TR), ``adj_close`` (ETF/fund layout: the
+        dividend-adjusted close, a total-return series; Yahoo's ``Adj Close`` header is
+        accepted) or ``auto`` (``adj_close`` where the header has one, else ``close``).
+    with_lines : add a ``line`` column (the 1-based line of each kept row in the file).
 
     Returns
     -------
-    DataFrame with columns ``obs_date`` and ``value`` (the close), ascending; with
-    ``with_lines`` also ``line`` (the 1-based line of each kept row in the file).
+    DataFrame with columns ``obs_date`` and ``value`` (the price), ascending.
     """
     path = Path(path)
     rows, lines = _read_rows(path, text)
     header = [h.strip().lower() for h in rows[0]]
-    if not header or header[0] not in _DATE_HEADERS or "close" not in header:
-        raise DataError(
-            f"{path}: line 1: bad header {_shown_row(rows[0])}; expected a 'date' column "
-            f"first and a 'close' column (snapshot, Yahoo or Stooq layout)"
-        )
-    ci = header.index("close")
+    header = [_HEADER_ALIASES.get(h, h) for h in header]
+    ci = _price_column(path, rows[0], header, price)
+    column = header[ci]
     n = len(rows) - 1
     lines = lines[1:]
     dates = np.empty(n, dtype="datetime64[D]")
@@ -205,16 +239,21 @@ def read_index_csv(
             if c.lower() in _INDEX_MISSING:
                 closes[i] = np.nan
                 continue
-            v = _parse_float(c, "close")
+            v = _parse_float(c, column)
             if v <= 0:
-                raise _BadRow(f"non-positive close {shown(c)}; index closes must be > 0")
+                raise _BadRow(f"non-positive {column} {shown(c)}; prices must be > 0")
             closes[i] = v
     except _BadRow as exc:
         raise DataError(f"{path}: line {lines[i]}: {exc}") from None
     check_dates(dates, lines, str(path), latest=latest_date())
     keep = ~np.isnan(closes)
     if not keep.any():
-        raise DataError(f"{path}: no rows with a close price")
+        hint = (
+            "; the file has an 'adj_close' column: it is an ETF/fund file, not an index"
+            if column == "close" and "adj_close" in header
+            else ""
+        )
+        raise DataError(f"{path}: no rows with a price in column {column!r}{hint}")
     arr, kept_lines = dates[keep], lines[keep]
     _check_order(path, arr, None, kept_lines)
     out = pd.DataFrame({"obs_date": arr.astype("datetime64[ns]"), "value": closes[keep]})

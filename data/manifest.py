@@ -42,6 +42,10 @@ class Release(StrEnum):
     """Never usable as a signal (ex-post labels such as NBER recessions): ``available_at`` is NaT."""
 
 
+PRICE_COLUMN: dict[str, str] = {"index": "close", "fund": "adj_close"}
+"""Price sources -> the column their CSV files are read from (``fred`` files have one value)."""
+
+
 @dataclass(frozen=True)
 class KnownGap:
     """A documented hole in a series: steps between ``start`` and ``end`` are expected.
@@ -65,9 +69,11 @@ class SeriesSpec:
 
     Attributes
     ----------
-    id : FRED id (or ``GSPC`` for the S&P 500 price index).
+    id : FRED id, or the index / fund ticker (``GSPC``, ``SP500TR``, ``IEF``, ...).
     title : what the series is.
-    source : ``fred`` or ``index`` (the S&P 500 from Stooq/Yahoo style CSV).
+    source : ``fred`` (FRED CSV), ``index`` (an index close: ``close`` of the index CSV,
+        GSPC and SP500TR) or ``fund`` (an ETF's or mutual fund's dividend-adjusted close:
+        ``adj_close`` of the ETF/fund CSV layout, a total-return series).
     frequency : ``D`` calendar daily, ``B`` business daily, ``W`` weekly (Wednesdays), ``M`` monthly, ``Q`` quarterly.
     refers_to : what date a value refers to, in words.
     units : units as published.
@@ -101,6 +107,11 @@ class SeriesSpec:
         return f"{self.id}.csv"
 
     @property
+    def price_column(self) -> str | None:
+        """The CSV column that holds a price series' value (``None`` for FRED series)."""
+        return PRICE_COLUMN.get(self.source)
+
+    @property
     def bounds_text(self) -> str:
         """The sanity bounds for messages, e.g. ``[500,000, 10,000,000]``."""
         return (
@@ -111,6 +122,8 @@ class SeriesSpec:
 
 
 _M = 1e-3  # $ millions -> $bn
+FUND_UNITS = "USD per share, dividend-adjusted"
+"""Units of an ETF/fund ``adj_close``: a total-return price, rescaled at every distribution."""
 _SPECS = [
     SeriesSpec(
         "WALCL",
@@ -292,6 +305,42 @@ _SPECS = [
         (-1, 20),
     ),
     SeriesSpec(
+        "DGS5",
+        "5-year Treasury constant maturity yield",
+        "fred",
+        "B",
+        "business day",
+        "percent",
+        None,
+        Release.H15_DAILY,
+        5,
+        (-1, 20),
+    ),
+    SeriesSpec(
+        "DGS30",
+        "30-year Treasury constant maturity yield",
+        "fred",
+        "B",
+        "business day",
+        "percent",
+        None,
+        Release.H15_DAILY,
+        5,
+        (-1, 20),
+    ),
+    SeriesSpec(
+        "DGS3MO",
+        "3-month Treasury constant maturity yield (bond-equivalent basis)",
+        "fred",
+        "B",
+        "business day",
+        "percent",
+        None,
+        Release.H15_DAILY,
+        5,
+        (-1, 20),
+    ),
+    SeriesSpec(
         "DTB3",
         "3-month Treasury bill, secondary market (discount basis)",
         "fred",
@@ -449,8 +498,20 @@ _SPECS = [
         ),
     ),
     SeriesSpec(
+        "SP500TR",
+        "S&P 500 total return index close (dividends reinvested)",
+        "index",
+        "B",
+        "trading day",
+        "index points",
+        None,
+        Release.MARKET_CLOSE,
+        8,
+        (50, 100_000),
+    ),
+    SeriesSpec(
         "SP500TR_monthly",
-        "S&P 500 total return index, month-end closes",
+        "S&P 500 total return index, month-end closes (superseded by SP500TR)",
         "index",
         "M",
         "last trading day of the month",
@@ -459,6 +520,78 @@ _SPECS = [
         Release.MARKET_CLOSE,
         35,
         (50, 100_000),
+    ),
+    SeriesSpec(
+        "SPY",
+        "SPDR S&P 500 ETF, dividend-adjusted close",
+        "fund",
+        "B",
+        "trading day",
+        FUND_UNITS,
+        None,
+        Release.MARKET_CLOSE,
+        8,
+        (1, 10_000),
+    ),
+    SeriesSpec(
+        "IEF",
+        "iShares 7-10 Year Treasury Bond ETF, dividend-adjusted close",
+        "fund",
+        "B",
+        "trading day",
+        FUND_UNITS,
+        None,
+        Release.MARKET_CLOSE,
+        8,
+        (1, 1_000),
+    ),
+    SeriesSpec(
+        "TLT",
+        "iShares 20+ Year Treasury Bond ETF, dividend-adjusted close",
+        "fund",
+        "B",
+        "trading day",
+        FUND_UNITS,
+        None,
+        Release.MARKET_CLOSE,
+        8,
+        (1, 1_000),
+    ),
+    SeriesSpec(
+        "SHY",
+        "iShares 1-3 Year Treasury Bond ETF, dividend-adjusted close",
+        "fund",
+        "B",
+        "trading day",
+        FUND_UNITS,
+        None,
+        Release.MARKET_CLOSE,
+        8,
+        (1, 1_000),
+    ),
+    SeriesSpec(
+        "BIL",
+        "SPDR Bloomberg 1-3 Month T-Bill ETF, dividend-adjusted close",
+        "fund",
+        "B",
+        "trading day",
+        FUND_UNITS,
+        None,
+        Release.MARKET_CLOSE,
+        8,
+        (1, 1_000),
+    ),
+    SeriesSpec(
+        "VUSTX",
+        "Vanguard Long-Term Treasury Fund (Investor), dividend-adjusted NAV",
+        "fund",
+        "B",
+        "trading day",
+        FUND_UNITS,
+        None,
+        Release.MARKET_CLOSE,
+        8,
+        (0.1, 1_000),
     ),
 ]
 

@@ -10,11 +10,10 @@ from data.manifest import INDEX_ID, MANIFEST, spec
 from data.store import Store
 
 DEFAULT_SERIES: tuple[str, ...] = tuple(
-    s.id
-    for s in MANIFEST.values()
-    if s.in_snapshot and not s.ex_post and s.id != INDEX_ID and s.id != "SP500TR_monthly"
+    s.id for s in MANIFEST.values() if s.in_snapshot and not s.ex_post and s.source == "fred"
 )
-"""Series in the default panel: every bundled signal-usable macro series."""
+"""Series in the default panel: every bundled signal-usable macro series (FRED series; the
+index, total-return and fund prices are assets, see :mod:`data.assets`)."""
 
 
 def trading_days(

@@ -68,8 +68,8 @@ def read_series_file(
     file order; vintage files (a ``realtime_start`` column) also keep ``realtime_start``;
     with ``with_lines`` a ``line`` column gives each row's line in the file.
     """
-    if s.source == "index":
-        frame = read_index_csv(path, text=text, with_lines=with_lines)
+    if s.price_column is not None:
+        frame = read_index_csv(path, text=text, price=s.price_column, with_lines=with_lines)
     else:
         frame = read_fred_csv(path, s.id, text=text, with_lines=with_lines)
     if "realtime_start" in frame:

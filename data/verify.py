@@ -5,7 +5,8 @@ Checks, per series (name: what fails it, severity):
 - ``file``: the file is missing (bundled series), is not a regular file (a directory, a
   named pipe, a dangling symlink...) or cannot be read — bad header, a malformed row, a
   non-numeric or non-finite value, duplicated or unsorted dates, a non-positive index
-  close, a line over the reader's limit (the message names the file and line). error.
+  close or fund price, a line over the reader's limit (the message names the file and
+  line). error.
 - ``dates``: a date before 1800 or more than a week after today. error.
 - ``units``: units or the scale to $bn not declared, or inconsistent ($ millions must
   have ``to_bn`` = 0.001, $ billions 1). error.
@@ -27,6 +28,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from data.assets import USER_ID
 from data.checks import period_end
 from data.errors import DataError, MissingDataError
 from data.manifest import MANIFEST, Release, SeriesSpec, spec
@@ -249,17 +251,21 @@ def unknown_file_findings(store: Store) -> list[Finding]:
     out = []
     for path in store.unknown_files():
         near = known.get(path.name.lower())
-        hint = (
-            f"did you mean {near}? (file names are case-sensitive)"
-            if near
-            else "name a file <SERIES>.csv after a manifest series (runoff data status lists them)"
-        )
+        if near:
+            hint = f"ignored; did you mean {near}? (file names are case-sensitive)"
+        elif path.suffix == ".csv" and USER_ID.match(path.stem):
+            hint = f"used only as the user asset {path.stem} when a strategy's [assets] names it"
+        else:
+            hint = (
+                "ignored; name a file <SERIES>.csv after a manifest series (runoff data status "
+                "lists them)"
+            )
         out.append(
             Finding(
                 "-",
                 Severity.WARNING,
                 "unknown-file",
-                f"{path}: not a series of the manifest, ignored; {hint}",
+                f"{path}: not a series of the manifest; {hint}",
             )
         )
     return out

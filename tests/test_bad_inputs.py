@@ -103,7 +103,7 @@ class Case:
     where : ``stderr`` (one ``runoff: error:`` line, nothing on stdout), ``verify``
         (one ``error`` finding line), ``update`` (one ``failed`` line), ``warning`` (one
         ``unknown-file`` warning, exit 0), ``json-warning`` (one ``unknown_files`` entry
-        in the JSON output) or ``usage`` (argparse: one ``error:`` line under the usage).
+        in verify's JSON, or one ``runoff: warning:`` line beside status's JSON) or ``usage`` (argparse: one ``error:`` line under the usage).
     """
 
     id: str
@@ -475,7 +475,7 @@ DATA_FILES = [
         "index all null",
         "data-file",
         ("--data-dir", "{data}", "data", "show", "GSPC", "--as-of", "2024-01-25"),
-        ("{data}/GSPC.csv", "no rows with a close price"),
+        ("{data}/GSPC.csv", "no rows with a price in column 'close'"),
         (
             put(
                 "data",
@@ -649,7 +649,7 @@ DATA_DIR = [
         "unknown file in status",
         "data-dir",
         STATUS,
-        ("{data}/walcl.csv", "not a series of the manifest, ignored", "did you mean WALCL.csv?"),
+        ("{data}/walcl.csv", "not a series of the manifest; ignored", "did you mean WALCL.csv?"),
         (put("data", "walcl.csv", fred(OK2)),),
         code=0,
         where="warning",
@@ -658,7 +658,10 @@ DATA_DIR = [
         "unknown file in verify",
         "data-dir",
         VERIFY,
-        ("{data}/MYPRICES.csv", "not a series of the manifest, ignored"),
+        (
+            "{data}/MYPRICES.csv",
+            "not a series of the manifest; used only as the user asset MYPRICES",
+        ),
         (put("data", "MYPRICES.csv", "date,close\n2024-01-03,1\n"),),
         code=0,
         where="warning",
@@ -1369,10 +1372,15 @@ def check_outcome(case: Case, ctx: Ctx, res: Outcome) -> None:
         assert not [ln for ln in res.out.splitlines() if ln.startswith("error")]
         line = warned[0]
     elif case.where == "json-warning":
-        assert res.err == ""
-        entries = json.loads(res.out)["unknown_files"]
-        assert len(entries) == 1 and entries[0]["severity"] == "warning"
-        line = entries[0]["message"]
+        doc = json.loads(res.out)
+        if isinstance(doc, list):  # data status --json: the list of series, warnings on stderr
+            assert len(res.err.splitlines()) == 1 and res.err.startswith("runoff: warning: ")
+            line = res.err
+        else:  # data verify --json
+            assert res.err == ""
+            entries = doc["unknown_files"]
+            assert len(entries) == 1 and entries[0]["severity"] == "warning"
+            line = entries[0]["message"]
     else:  # pragma: no cover - a typo in the table
         raise AssertionError(case.where)
     assert "\n" not in line.rstrip("\n")

@@ -44,12 +44,12 @@ Show what the store holds for every series of the manifest: where the file comes
 downloaded), first and last observation date, rows and missing rows, the last value,
 units and the scale to $bn, the release rule, and the age of the last observation in
 days (to today, and to the last S&P 500 trading day in the store). Files in the data
-dir that are no series' file (e.g. walcl.csv for WALCL.csv) are listed as warnings:
-they are never read. --json prints {"series": [...], "unknown_files": [...]}.
+dir that are no series' file (e.g. walcl.csv for WALCL.csv) are listed as warnings
+(with --json, on stderr; 'runoff data verify --json' lists them under "unknown_files").
 
 example:
   runoff data status
-  runoff --data-dir ~/mydata data status --json | jq '.series[] | select(.origin == "data-dir")'
+  runoff --data-dir ~/mydata data status --json | jq '.[] | select(.origin == "data-dir")'
 """
 
 _UPDATE_HELP = """\
@@ -117,7 +117,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--json",
         action="store_true",
-        help='print JSON: {"series": [one object per series], "unknown_files": [...]}',
+        help="print a JSON list of objects (unknown data-dir files: warnings on stderr)",
     )
     p.set_defaults(func=cmd_status)
 
@@ -230,14 +230,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     rows = series_status(store)
     unknown = unknown_file_findings(store)
     if args.json:
-        print(
-            json_text(
-                {
-                    "series": [r.to_dict() for r in rows],
-                    "unknown_files": [f.to_dict() for f in unknown],
-                }
-            )
-        )
+        # The JSON stays a list of series (scripts read it so); unknown files go to stderr.
+        print(json_text([r.to_dict() for r in rows]))
+        for f in unknown:
+            print(f"runoff: warning: {f.message}", file=sys.stderr)
         return 0
     header = [
         "series",

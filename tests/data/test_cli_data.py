@@ -43,9 +43,7 @@ def status_rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
         mp.setenv("RUNOFF_CACHE_DIR", str(tmp_path_factory.mktemp("status-cache")))
         mp.delenv("RUNOFF_DATA_DIR", raising=False)
         assert main(["data", "status", "--json"]) == 0
-    out = json.loads(buf.getvalue())
-    assert out["unknown_files"] == []
-    return out["series"]
+    return json.loads(buf.getvalue())
 
 
 def test_status_lists_every_series_with_ranges_from_the_files(status_rows: list[dict]) -> None:
@@ -99,7 +97,7 @@ def test_status_table_is_aligned(run: Run) -> None:
 def test_status_shows_user_data_dir(run: Run, tmp_path: Path) -> None:
     (tmp_path / "WALCL.csv").write_text("observation_date,WALCL\n2024-01-03,7681024\n")
     res = run("--data-dir", str(tmp_path), "data", "status", "--json")
-    walcl = next(r for r in json.loads(res.out)["series"] if r["id"] == "WALCL")
+    walcl = next(r for r in json.loads(res.out) if r["id"] == "WALCL")
     assert walcl["origin"] == "data-dir" and walcl["rows"] == 1 and walcl["last"] == "2024-01-03"
 
 
@@ -428,6 +426,14 @@ def test_status_and_verify_list_unknown_data_dir_files(run: Run, tmp_path: Path)
     assert len(warned) == 2 and all(ln.startswith("warning") for ln in warned)
     assert f"{tmp_path / 'README.md'}: not a series of the manifest" in warned[0]
     assert "did you mean WALCL.csv? (file names are case-sensitive)" in warned[1]
+    res = run("--data-dir", str(tmp_path), "data", "status", "--json")
+    assert res.code == 0 and len(json.loads(res.out)) == len(MANIFEST)  # still a list
+    assert res.err.splitlines() == [
+        f"runoff: warning: {tmp_path / 'README.md'}: not a series of the manifest; ignored; "
+        "name a file <SERIES>.csv after a manifest series (runoff data status lists them)",
+        f"runoff: warning: {tmp_path / 'walcl.csv'}: not a series of the manifest; ignored; "
+        "did you mean WALCL.csv? (file names are case-sensitive)",
+    ]
     js = json.loads(run("--data-dir", str(tmp_path), "data", "verify", "--json").out)
     assert js["ok"] and [f["message"].split(":")[0] for f in js["unknown_files"]] == [
         str(tmp_path / "README.md"),

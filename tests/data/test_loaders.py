@@ -134,3 +134,77 @@ def test_index_bad_rows(row: str, pattern: str) -> None:
 def test_index_without_close_column() -> None:
     with pytest.raises(DataError, match=r"line 1: bad header"):
         read_index_csv("GSPC.csv", text="date,price\n2024-01-19,4839.81\n")
+
+
+# ---------------------------------------------------------------- ETF / fund layout
+
+ETF_HEADER = "date,open,high,low,close,adj_close,volume\n"
+
+
+def test_etf_layout_reads_the_adjusted_close() -> None:
+    text = ETF_HEADER + "2024-01-18,,,,,93.1,100\n2024-01-19,,,,,92.75,200\n"
+    df = read_index_csv("IEF.csv", text=text, price="adj_close")
+    assert df["value"].tolist() == [93.1, 92.75]
+    assert df["obs_date"].tolist() == [pd.Timestamp("2024-01-18"), pd.Timestamp("2024-01-19")]
+    # auto picks the adjusted close where the header has one
+    assert read_index_csv("IEF.csv", text=text, price="auto")["value"].tolist() == [93.1, 92.75]
+
+
+def test_yahoo_adj_close_header_and_auto_on_an_index_file() -> None:
+    df = read_index_csv(FIXTURES / "yahoo_download_GSPC.csv", price="adj_close")
+    assert len(df) == 5 and df["value"].iloc[-1] == pytest.approx(4839.810059)
+    # A file without an adjusted close: auto reads the close.
+    text = "date,open,high,low,close,volume\n2024-01-19,,,,4839.81,\n"
+    assert read_index_csv("X.csv", text=text, price="auto")["value"].tolist() == [4839.81]
+
+
+def test_snapshot_etf_files_read_their_adjusted_close() -> None:
+    from data.paths import SNAPSHOT_DIR
+
+    ief = read_index_csv(SNAPSHOT_DIR / "IEF.csv", price="adj_close")
+    # First and last rows of data/snapshot/IEF.csv (SOURCES4.md: 5915 rows, 2002-07-30..2026-01-30).
+    assert len(ief) == 5915
+    assert ief["value"].iloc[0] == 41.094532 and ief["value"].iloc[-1] == 95.662926
+    assert ief["obs_date"].iloc[-1] == pd.Timestamp("2026-01-30")
+
+
+@pytest.mark.parametrize(
+    ("row", "pattern"),
+    [
+        ("2024-01-22,,,,,0,1", r"line 3: non-positive adj_close '0'"),
+        ("2024-01-22,,,,,-1.5,1", r"line 3: non-positive adj_close"),
+        ("2024-01-22,,,,,abc,1", r"line 3: non-numeric adj_close 'abc'"),
+        ("2024-01-22,,,,,nan,1", None),  # a missing marker: the row is dropped
+        ("2024-01-22,,,,93.0,1", r"line 3: malformed row"),
+        ("2024-01-18,,,,,93.0,1", r"line 3: date out of order 2024-01-18"),
+        ("2024-01-19,,,,,93.0,1", r"line 3: duplicated date 2024-01-19"),
+        ("2024/01/22,,,,,93.0,1", r"line 3: bad date '2024/01/22'"),
+    ],
+)
+def test_etf_bad_rows(row: str, pattern: str | None) -> None:
+    text = ETF_HEADER + "2024-01-19,,,,,92.75,200\n" + row + "\n"
+    if pattern is None:
+        assert len(read_index_csv("IEF.csv", text=text, price="adj_close")) == 1
+        return
+    with pytest.raises(DataError, match=pattern):
+        read_index_csv("IEF.csv", text=text, price="adj_close")
+
+
+def test_etf_file_read_as_an_index_and_index_file_read_as_an_etf() -> None:
+    etf = ETF_HEADER + "2024-01-19,,,,,92.75,200\n"
+    with pytest.raises(
+        DataError, match=r"no rows with a price in column 'close'; the file has an 'adj_close'"
+    ):
+        read_index_csv("GSPC.csv", text=etf)
+    index = "date,open,high,low,close,volume\n2024-01-19,,,,4839.81,\n"
+    with pytest.raises(DataError, match=r"line 1: bad header .* an 'adj_close' column"):
+        read_index_csv("IEF.csv", text=index, price="adj_close")
+    with pytest.raises(DataError, match=r"no rows with a price in column 'adj_close'$"):
+        read_index_csv("IEF.csv", text=ETF_HEADER + "2024-01-19,,,,93,,\n", price="adj_close")
+
+
+def test_unknown_price_column_is_a_parameter_error() -> None:
+    from data.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"price must be one of"):
+        read_index_csv("IEF.csv", text=ETF_HEADER, price="open")

@@ -103,3 +103,24 @@ def test_endpoint_override(monkeypatch: pytest.MonkeyPatch) -> None:
     assert FredCsv().url == "http://127.0.0.1:9/fred.csv"
     assert Yahoo().url == "http://127.0.0.1:9/y/{symbol}"
     assert Stooq().url == "https://stooq.com/q/d/l/"  # blank: the default
+
+
+def test_user_asset_file_goes_through_the_guarded_reader(tmp_path: Path) -> None:
+    """A user price file (data/assets.py) that is a FIFO or a broken link is named, never
+    opened; one dated 2300 is refused at parse time."""
+    from data.assets import asset_series, asset_spec
+    from data.errors import UnknownAssetError
+    from data.store import Store
+
+    store = Store(data_dir=tmp_path, cache_dir=tmp_path / "no-cache")
+    os.mkfifo(tmp_path / "PIPE.csv")
+    (tmp_path / "GONE.csv").symlink_to(tmp_path / "nowhere.csv")
+    with pytest.raises(UnknownAssetError, match=r"PIPE.csv is not a regular file \(a named pipe"):
+        asset_spec("PIPE", store)
+    with pytest.raises(UnknownAssetError, match=r"GONE.csv is not a regular file \(dangling"):
+        asset_spec("GONE", store)
+    (tmp_path / "FUT.csv").write_text(
+        "date,open,high,low,close,volume\n2024-01-02,,,,10,\n2300-01-03,,,,11,\n"
+    )
+    with pytest.raises(DataError, match=r"FUT.csv: line 3: date 2300-01-03 is after"):
+        asset_series(store, "FUT")
