@@ -60,7 +60,7 @@ def read_series_file(
     """Read ``path`` (or ``text``, labelled ``path``) as series ``s`` and attach ``available_at``.
 
     Only the loaders' parse rules (and the ``dates`` rule) apply here; see
-    :func:`file_problems` for the value checks.
+    :func:`series_problems` for the value checks.
 
     Returns
     -------

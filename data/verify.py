@@ -18,7 +18,8 @@ Checks, per series (name: what fails it, severity):
   that is never available to signals (info).
 
 Store-wide: ``unknown-file``: an entry of the data dir that is no manifest series' file
-(never read; a warning, so that a misnamed file does not go unnoticed).
+(never read as a series; a price file ``<ID>.csv`` may serve as a user asset): a
+warning, so that a misnamed file does not go unnoticed.
 """
 
 from __future__ import annotations

@@ -194,7 +194,7 @@ class Yahoo:
             "includePrePost": "false",
             "events": "div,splits",
         }
-        url = self.url.format(symbol=self.symbol.replace("^", "%5E"))
+        url = self.url.replace("{symbol}", self.symbol.replace("^", "%5E"))
         payload = http.get_json(url, params, what=what)
         return Download(
             series_id,
