@@ -2,7 +2,7 @@
 PY ?= python3
 PIP = $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install install-dev run test lint bench bench-quick
+.PHONY: install install-dev run test lint bench bench-quick chromium
 
 install:
 	$(PIP) -e .
@@ -13,7 +13,12 @@ install-dev:
 run: install
 	runoff backtest qt_aware --report runoff-report.html
 
-test: install-dev
+# The browser tests need Debian's chromium: installed when missing and possible (root with
+# apt-get, as on a fresh CI machine), otherwise one line says how to install it.
+chromium:
+	@bash .ci/ensure-chromium
+
+test: chromium install-dev
 	$(PY) -m pytest -q
 
 lint: install-dev

@@ -58,6 +58,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from data import reader
 from data.cmt import cmt_total_return_index
 from data.errors import DataError, MissingDataError, UnknownAssetError
 from data.loaders import read_index_csv
@@ -255,7 +256,8 @@ CASH_TRADABLE = "BIL"
 USER_MAX_GAP_DAYS = 8
 """Longest calendar-day step between two prices of a user asset (the 2001-09-11 closure: 7)."""
 
-_USER_ID = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,31}\Z")
+USER_ID = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,31}\Z")
+"""A user asset id: the stem of a price file <ID>.csv in the data dir."""
 
 
 def _builtins_text() -> str:
@@ -277,10 +279,10 @@ def user_asset_spec(asset_id: str, data_dir: Path | None) -> AssetSpec:
             f"unknown asset {asset_id!r}: {asset_id} is a series of the manifest "
             f"({MANIFEST[asset_id].title}), not an asset; built-in assets: {builtins}"
         )
-    if not _USER_ID.match(asset_id):
+    if not USER_ID.match(asset_id):
         hint = (
             f" (asset ids are upper case: did you mean {asset_id.upper()!r}?)"
-            if _USER_ID.match(asset_id.upper())
+            if USER_ID.match(asset_id.upper())
             else ""
         )
         raise UnknownAssetError(
@@ -294,11 +296,17 @@ def user_asset_spec(asset_id: str, data_dir: Path | None) -> AssetSpec:
             f"--data-dir or RUNOFF_DATA_DIR"
         )
     path = data_dir / f"{asset_id}.csv"
-    if not path.is_file():
-        what = "is not a regular file" if path.exists() else "does not exist"
+    try:
+        found = reader.is_file(path)  # a FIFO, a directory or a broken link: named
+    except DataError as exc:
+        what = str(exc).removeprefix(f"{path}: ")
+        raise UnknownAssetError(
+            f"unknown asset {asset_id!r}: {path} is not a regular file ({what})"
+        ) from None
+    if not found:
         raise UnknownAssetError(
             f"unknown asset {asset_id!r}: not a built-in asset ({builtins}) and {path} "
-            f"{what}; add a daily price file there (index or ETF layout) or use a built-in id"
+            f"does not exist; add a daily price file there (index or ETF layout) or use a built-in id"
         )
     return AssetSpec(
         asset_id,

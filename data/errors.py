@@ -16,7 +16,15 @@ class RunoffError(Exception):
 
 
 class DataError(RunoffError):
-    """A data file or cache is malformed (bad header, row, value, order)."""
+    """A data file or cache is malformed (bad header, row, value, order, date, bounds).
+
+    ``check`` names the rule that failed (``file`` for the file itself or its layout;
+    ``dates``, ``values``, ``bounds``, ``positive``, ``release`` as in :mod:`data.checks`).
+    """
+
+    def __init__(self, message: str = "", *, check: str = "file") -> None:
+        super().__init__(message)
+        self.check = check
 
 
 class UnknownSeriesError(RunoffError):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data.dates import parse_day
+from data.dates import parse_past_day
 from data.errors import LookAheadError, ParameterError
 from data.manifest import SeriesSpec, spec
 from data.pit import asof_positions
@@ -84,7 +84,8 @@ def known_at(
     Raises
     ------
     LookAheadError : ``series_id`` is ex post (never public as a signal).
-    ParameterError : a bad date or ``last``.
+    ParameterError : a bad date, a date in the future (after today in New York) or
+        outside the accepted range, or a bad ``last``.
     """
     s = spec(series_id)
     if last < 1:
@@ -94,7 +95,7 @@ def known_at(
             f"series {s.id} is an ex-post label ({s.title}): it was never public at a decision "
             f"time; load it with load_panel(..., allow_ex_post=True) for evaluation only"
         )
-    decision = parse_day(as_of, "--as-of") + DECISION_TIME
+    decision = parse_past_day(as_of, "--as-of") + DECISION_TIME
     store = store or Store()
     data = store.load(s.id)
     obs = data.observations

@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
+
+from data.errors import FetchError, ParameterError
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshot"
 
@@ -26,8 +31,17 @@ def cache_dir() -> Path:
 
 
 def user_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    """The user's own data folder: ``explicit`` (``--data-dir``) or ``RUNOFF_DATA_DIR``."""
+    """The user's own data folder: ``explicit`` (``--data-dir``) or ``RUNOFF_DATA_DIR``.
+
+    An empty ``explicit`` value is an error (``Path("")`` would silently be the current
+    folder); an empty ``RUNOFF_DATA_DIR`` counts as unset, as usual for variables.
+    """
     if explicit is not None:
+        if not os.fspath(explicit).strip():
+            raise ParameterError(
+                "--data-dir: empty folder name; give the folder of your CSV files, or leave "
+                "the option out to use the cache and the bundled snapshot"
+            )
         return Path(explicit).expanduser()
     env = os.environ.get("RUNOFF_DATA_DIR")
     return Path(env).expanduser() if env else None
@@ -38,6 +52,14 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     A crash or an exception leaves the previous file as it was.
     """
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temp file in the same folder, then rename.
+
+    A crash or an exception leaves the previous file as it was, and no temp file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -45,11 +67,64 @@ def atomic_write_text(path: Path, text: str) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+LOCK_TIMEOUT = 600.0
+"""Seconds :func:`folder_lock` waits for another process before giving up."""
+
+
+@contextmanager
+def folder_lock(
+    folder: Path, *, timeout: float = LOCK_TIMEOUT, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (created if needed) while the block runs.
+
+    The lock is ``fcntl.flock`` on the folder itself, so no lock file is left behind; it
+    is released when the block ends or the process dies. ``runoff data update`` holds it
+    on the cache while it compares, validates and replaces one series, so two updates at
+    once take turns instead of one overwriting the other's newer file.
+
+    Parameters
+    ----------
+    folder : the folder to lock.
+    timeout : seconds to wait for another holder before raising :class:`FetchError`.
+    on_wait : called once if the lock is busy (e.g. to print that we wait).
+    """
+    import fcntl  # POSIX only; imported here so that the package imports everywhere
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise FetchError(
+            f"{folder}: cannot use the folder ({exc.strerror or exc}); check its permissions "
+            f"or set RUNOFF_CACHE_DIR"
+        ) from None
+    try:
+        deadline = time.monotonic() + timeout
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise FetchError(
+                        f"{folder}: another 'runoff data update' has held the cache for "
+                        f"{timeout:g} s; retry when it has finished"
+                    ) from None
+                if not waited and on_wait is not None:
+                    on_wait()
+                waited = True
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)

@@ -2,21 +2,24 @@
 
 Checks, per series (name: what fails it, severity):
 
-- ``file``: the file is missing (bundled series) or cannot be read — bad header, a
-  malformed row, a non-numeric value, duplicated or unsorted dates, a non-positive
-  index close or fund price (the loader's message names the file and line). error.
+- ``file``: the file is missing (bundled series), is not a regular file (a directory, a
+  named pipe, a dangling symlink...) or cannot be read — bad header, a malformed row, a
+  non-numeric or non-finite value, duplicated or unsorted dates, a non-positive index
+  close or fund price, a line over the reader's limit (the message names the file and
+  line). error.
+- ``dates``: a date before 1800 or more than a week after today. error.
 - ``units``: units or the scale to $bn not declared, or inconsistent ($ millions must
   have ``to_bn`` = 0.001, $ billions 1). error.
-- ``values``: no value at all. error.
-- ``bounds``: a value outside the manifest's sanity bounds. error.
-- ``positive``: an index close or fund price <= 0. error.
+- ``values``, ``bounds``, ``positive``, ``release``: the value checks of
+  :mod:`data.checks` (the same code that every command runs when it loads a file). error.
 - ``gaps``: a step between observations longer than ``max_gap_days``; a warning when the
   manifest documents it (``known_gaps``), an error otherwise.
-- ``release``: a value whose ``available_at`` is not after the end of the period it
-  refers to (day, week-ending day, month or quarter); the FOMC target rule is by design
-  the same day 00:00 and only has to be no earlier. error.
 - ``availability``: a series not bundled and not downloaded (info) or an ex-post series
   that is never available to signals (info).
+
+Store-wide: ``unknown-file``: an entry of the data dir that is no manifest series' file
+(never read as a series; a price file ``<ID>.csv`` may serve as a user asset): a
+warning, so that a misnamed file does not go unnoticed.
 """
 
 from __future__ import annotations
@@ -25,11 +28,24 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 import numpy as np
-import pandas as pd
 
+from data.assets import USER_ID
+from data.checks import period_end
 from data.errors import DataError, MissingDataError
 from data.manifest import MANIFEST, Release, SeriesSpec, spec
-from data.store import SeriesData, Store
+from data.store import SeriesData, Store, series_problems
+
+__all__ = [
+    "Finding",
+    "SeriesReport",
+    "Severity",
+    "VerifyReport",
+    "check_data",
+    "check_units",
+    "period_end",
+    "unknown_file_findings",
+    "verify_store",
+]
 
 
 class Severity(StrEnum):
@@ -99,13 +115,15 @@ class SeriesReport:
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """Every series' report; :attr:`ok` is False when any error was found."""
+    """Every series' report and the store-wide findings (``unknown-file`` warnings);
+    :attr:`ok` is False when any error was found."""
 
     series: tuple[SeriesReport, ...]
+    store_findings: tuple[Finding, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
-        return [f for r in self.series for f in r.findings]
+        return [f for r in self.series for f in r.findings] + list(self.store_findings)
 
     @property
     def errors(self) -> list[Finding]:
@@ -152,26 +170,6 @@ def check_units(s: SeriesSpec) -> list[Finding]:
             )
         )
     return out
-
-
-def period_end(s: SeriesSpec, obs_date: np.ndarray) -> np.ndarray:
-    """Last day of the period each observation refers to (midnight, datetime64[ns]).
-
-    Monthly and quarterly values dated at the period's first day refer to the whole
-    month or quarter; every other value refers to its own date (weekly H.4.1 values are
-    dated at the Wednesday that ends their week).
-    """
-    days = pd.DatetimeIndex(obs_date)
-    if s.refers_to in ("month", "quarter"):
-        freq = "M" if s.refers_to == "month" else "Q"
-        return days.to_period(freq).to_timestamp(how="end").normalize().values
-    return days.normalize().values
-
-
-def _line(data: SeriesData, pos: int) -> str:
-    # FRED files keep one frame row per data row, in file order; index and fund files drop
-    # rows without a price, so they are cited by date only.
-    return f"line {pos + 2}, " if data.spec.source == "fred" else ""
 
 
 MAX_LISTED_GAPS = 5
@@ -228,40 +226,14 @@ def _gap_findings(data: SeriesData, dates: np.ndarray) -> list[Finding]:
 
 
 def check_data(data: SeriesData) -> list[Finding]:
-    """Value, gap, bounds and release-time checks of one loaded series."""
-    s, rows, f = data.spec, data.rows, str(data.path)
-    out: list[Finding] = []
-    has = rows["value"].notna().values
-    if not has.any():
-        return [Finding(s.id, Severity.ERROR, "values", f"{f}: no values (every row is missing)")]
-    values = rows["value"].values
-    lo, hi = s.bounds
-    bad = np.flatnonzero(has & ((values < lo) | (values > hi)))
-    if len(bad):
-        i = int(bad[0])
-        out.append(
-            Finding(
-                s.id,
-                Severity.ERROR,
-                "bounds",
-                f"{f}: {_line(data, i)}{rows['obs_date'].iloc[i].date()}: value "
-                f"{values[i]:g} outside the sanity bounds {s.bounds_text} ({s.units}); "
-                f"{len(bad)} value(s) out of bounds — wrong units or a typo?",
-            )
-        )
-    if s.price_column is not None:
-        nonpos = np.flatnonzero(has & (values <= 0))
-        if len(nonpos):
-            i = int(nonpos[0])
-            out.append(
-                Finding(
-                    s.id,
-                    Severity.ERROR,
-                    "positive",
-                    f"{f}: {rows['obs_date'].iloc[i].date()}: non-positive close {values[i]:g}",
-                )
-            )
-    out += _gap_findings(data, np.unique(rows["obs_date"].values[has]))
+    """Value, bounds, release-time (:mod:`data.checks`) and gap checks of one read series."""
+    s = data.spec
+    problems = series_problems(data)
+    out = [Finding(s.id, Severity.ERROR, p.check, p.message) for p in problems]
+    if any(p.check == "values" for p in problems):
+        return out
+    has = data.rows["value"].notna().to_numpy()
+    out += _gap_findings(data, np.unique(data.rows["obs_date"].to_numpy()[has]))
     if s.release is Release.EX_POST:
         out.append(
             Finding(
@@ -271,24 +243,32 @@ def check_data(data: SeriesData) -> list[Finding]:
                 f"{s.id} is ex post ({s.title}): never available to signals, evaluation only",
             )
         )
-    else:
-        end = period_end(s, rows["obs_date"].values)
-        av = rows["available_at"].values
-        early = (av < end) if s.release is Release.TARGET else (av <= end)
-        early &= has
-        if early.any():
-            i = int(np.flatnonzero(early)[0])
-            out.append(
-                Finding(
-                    s.id,
-                    Severity.ERROR,
-                    "release",
-                    f"{f}: {_line(data, i)}{rows['obs_date'].iloc[i].date()}: available_at "
-                    f"{pd.Timestamp(av[i])} is before the end of the period the value "
-                    f"refers to ({pd.Timestamp(end[i]).date()}); "
-                    f"{int(early.sum())} row(s) — fix the realtime_start dates",
-                )
+    return out
+
+
+def unknown_file_findings(store: Store) -> list[Finding]:
+    """One ``unknown-file`` warning per data-dir entry that is no manifest series' file."""
+    known = {s.filename.lower(): s.filename for s in MANIFEST.values()}
+    out = []
+    for path in store.unknown_files():
+        near = known.get(path.name.lower())
+        if near:
+            hint = f"ignored; did you mean {near}? (file names are case-sensitive)"
+        elif path.suffix == ".csv" and USER_ID.match(path.stem):
+            hint = f"used only as the user asset {path.stem} when a strategy's [assets] names it"
+        else:
+            hint = (
+                "ignored; name a file <SERIES>.csv after a manifest series (runoff data status "
+                "lists them)"
             )
+        out.append(
+            Finding(
+                "-",
+                Severity.WARNING,
+                "unknown-file",
+                f"{path}: not a series of the manifest; {hint}",
+            )
+        )
     return out
 
 
@@ -297,14 +277,21 @@ def verify_store(store: Store | None = None, series: list[str] | None = None) ->
 
     Returns
     -------
-    VerifyReport: one :class:`SeriesReport` per series, in manifest order.
+    VerifyReport: one :class:`SeriesReport` per series, in manifest order (origin
+    ``unreadable`` when the entry found is not a regular file), and an ``unknown-file``
+    warning per data-dir entry that no series reads.
     """
     store = store or Store()
     reports = []
     for sid in series if series is not None else list(MANIFEST):
         s = spec(sid)
         findings = check_units(s)
-        found = store.locate(sid)
+        try:
+            found = store.locate(sid)
+        except DataError as exc:
+            findings.append(Finding(sid, Severity.ERROR, exc.check, str(exc)))
+            reports.append(SeriesReport(sid, "unreadable", None, 0, None, None, tuple(findings)))
+            continue
         if found is None:
             if s.in_snapshot:
                 findings.append(
@@ -329,8 +316,12 @@ def verify_store(store: Store | None = None, series: list[str] | None = None) ->
             continue
         path, origin = found
         try:
-            data = store.load(sid)
-        except (DataError, MissingDataError) as exc:
+            data = store.read(sid)
+        except DataError as exc:
+            findings.append(Finding(sid, Severity.ERROR, exc.check, str(exc)))
+            reports.append(SeriesReport(sid, origin, str(path), 0, None, None, tuple(findings)))
+            continue
+        except MissingDataError as exc:
             findings.append(Finding(sid, Severity.ERROR, "file", str(exc)))
             reports.append(SeriesReport(sid, origin, str(path), 0, None, None, tuple(findings)))
             continue
@@ -341,4 +332,4 @@ def verify_store(store: Store | None = None, series: list[str] | None = None) ->
         reports.append(
             SeriesReport(sid, origin, str(path), len(data.rows), first, last, tuple(findings))
         )
-    return VerifyReport(tuple(reports))
+    return VerifyReport(tuple(reports), tuple(unknown_file_findings(store)))

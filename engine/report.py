@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from data.errors import RunoffError
-from data.paths import atomic_write_text
+from data.paths import atomic_write_bytes, atomic_write_text
 from engine.backtest import PRICE_INDEX_NOTE, REGIME_NAMES
 from engine.tables import (
     comparison_table,
@@ -531,20 +531,22 @@ def write_png(
 ) -> Path:
     """Write the main chart as a PNG via kaleido; one clear RunoffError if it cannot.
 
-    kaleido 1.x drives a Chrome/Chromium (Debian: ``apt-get install chromium``).
+    kaleido 1.x drives a Chrome/Chromium (Debian: ``apt-get install chromium``). The image
+    is rendered in memory and written atomically: a PNG written over an existing one is
+    replaced whole, or (on any failure) left as it was.
     """
     try:
         import kaleido  # noqa: F401
     except ImportError:
         raise RunoffError("--png needs the kaleido package: pip install 'runoff[png]'") from None
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     try:
-        main_figure(result).write_image(str(p), format="png", width=width, height=height)
+        image = main_figure(result).to_image(format="png", width=width, height=height)
     except Exception as exc:  # kaleido / browser failures come in many types
         text = str(exc).strip()
         first = text.splitlines()[0] if text else type(exc).__name__
         browser = shutil.which("chromium") or shutil.which("google-chrome")
         hint = "" if browser else " (no Chrome/Chromium found: apt-get install chromium)"
         raise RunoffError(f"--png: kaleido could not render {p}{hint}: {first}") from None
+    atomic_write_bytes(p, image)
     return p

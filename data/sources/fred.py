@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from data.errors import FetchError
+from data.reader import shown
 from data.sources import http
 from data.sources.base import Download
 
@@ -43,7 +44,7 @@ def canonical_fred_csv(raw: str, series_id: str, what: str) -> str:
     an empty field, surrounding blanks and ``\\r`` go. Values keep FRED's text. Rows
     are not checked here: the caller validates the result with the loaders.
     """
-    rows = [r for r in csv.reader(io.StringIO(raw))]
+    rows = http.csv_records(raw, what)
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     if not rows:
@@ -56,7 +57,9 @@ def canonical_fred_csv(raw: str, series_id: str, what: str) -> str:
             f"'observation_date,{series_id}' (an unknown series id or an error page?)"
         )
     if header[1] != series_id:
-        raise FetchError(f"{what}: line 1: the response holds {header[1]!r}, not {series_id!r}")
+        raise FetchError(
+            f"{what}: line 1: the response holds {shown(header[1])}, not {series_id!r}"
+        )
     out = [["observation_date", series_id]]
     for row in rows[1:]:
         cells = [c.strip() for c in row]
@@ -73,7 +76,7 @@ class FredCsv:
     ``available_at`` then follows the series' release rule in the manifest.
     """
 
-    url: str = FRED_CSV_URL
+    url: str = field(default_factory=lambda: http.endpoint("FRED_CSV", FRED_CSV_URL))
     name: str = "fred-csv"
 
     def fetch(self, series_id: str) -> Download:
@@ -145,7 +148,7 @@ class FredApi:
 
     api_key: str
     vintages: bool = True
-    url: str = FRED_API_URL
+    url: str = field(default_factory=lambda: http.endpoint("FRED_API", FRED_API_URL))
     page_limit: int = API_PAGE_LIMIT
 
     @property

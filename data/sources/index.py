@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from data.errors import FetchError
+from data.reader import shown
 from data.sources import http
 from data.sources.base import Download
 
@@ -140,7 +141,7 @@ def stooq_csv_to_csv(raw: str, what: str, now: pd.Timestamp) -> str:
     Values keep Stooq's text; bars not settled at ``now`` are dropped. Rows are not
     checked here: the caller validates the result with the loaders.
     """
-    rows = [r for r in csv.reader(io.StringIO(raw)) if any(c.strip() for c in r)]
+    rows = [r for r in http.csv_records(raw, what) if any(c.strip() for c in r)]
     if not rows:
         raise FetchError(f"{what}: empty response")
     header = [h.strip().lower() for h in rows[0]]
@@ -156,7 +157,7 @@ def stooq_csv_to_csv(raw: str, what: str, now: pd.Timestamp) -> str:
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise FetchError(
-                f"{what}: line {line}: malformed row {','.join(row)!r}; "
+                f"{what}: line {line}: malformed row {shown(','.join(row), 80)}; "
                 f"expected {len(header)} fields (truncated download?)"
             )
         cells = [row[j].strip() if j >= 0 else "" for j in pos]
@@ -178,7 +179,7 @@ class Yahoo:
     symbol: str = "^GSPC"
     start: str = HISTORY_START
     now: pd.Timestamp | None = None
-    url: str = YAHOO_URL
+    url: str = field(default_factory=lambda: http.endpoint("YAHOO", YAHOO_URL))
     name: str = "yahoo"
 
     def fetch(self, series_id: str) -> Download:
@@ -193,7 +194,7 @@ class Yahoo:
             "includePrePost": "false",
             "events": "div,splits",
         }
-        url = self.url.format(symbol=self.symbol.replace("^", "%5E"))
+        url = self.url.replace("{symbol}", self.symbol.replace("^", "%5E"))
         payload = http.get_json(url, params, what=what)
         return Download(
             series_id,
@@ -210,7 +211,7 @@ class Stooq:
     symbol: str = "^spx"
     start: str = HISTORY_START
     now: pd.Timestamp | None = None
-    url: str = STOOQ_URL
+    url: str = field(default_factory=lambda: http.endpoint("STOOQ", STOOQ_URL))
     name: str = "stooq"
 
     def fetch(self, series_id: str) -> Download:

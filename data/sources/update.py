@@ -2,15 +2,20 @@
 
 A download replaces the cached file only when it passes, in order:
 
-1. the same loader that reads the store (header, every row, dates sorted and unique,
-   numeric values, positive index closes);
-2. at least one value, and every value inside the manifest's sanity ``bounds`` (a units
-   change such as millions -> billions fails here);
+1. the same guarded reader and loader that read the store (size and line limits, header,
+   every row, dates sorted, unique and in range, finite numeric values, positive index
+   closes);
+2. the value checks of :mod:`data.checks` that every load runs: at least one value,
+   every value inside the manifest's sanity ``bounds`` (a units change such as millions
+   -> billions fails here), vintage dates not before the period they refer to;
 3. no loss against the data the store reads now (the cached file, or the bundled one
    when nothing is cached): not fewer observation dates, not starting later, not
    ending earlier. A truncated download fails here even when its CSV is well formed.
 
 Anything else raises :class:`~data.errors.FetchError` and leaves every file as it was.
+Each series is compared, validated and written under a lock on the cache folder
+(:func:`data.paths.folder_lock`), so two ``runoff data update`` processes take turns
+instead of one replacing the other's newer file with an older download.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data import paths
-from data.errors import DataError, FetchError, UnknownSeriesError
+from data import paths, reader
+from data.checks import value_problems
+from data.errors import DataError, FetchError, RunoffError, UnknownSeriesError
 from data.manifest import INDEX_ID, MANIFEST, SeriesSpec, spec
 from data.sources.base import Download, Source
 from data.sources.fred import FredApi, FredCsv
@@ -116,6 +122,21 @@ class UpdateResult:
     def ok(self) -> bool:
         return self.status != "failed"
 
+    def to_dict(self) -> dict[str, object]:
+        """The result as JSON-ready values (``path`` as a string)."""
+        return {
+            "series": self.series_id,
+            "status": self.status,
+            "rows": self.rows,
+            "new_dates": self.new_dates,
+            "first": self.first,
+            "last": self.last,
+            "source": self.source,
+            "path": None if self.path is None else str(self.path),
+            "reason": self.reason,
+            "note": self.note,
+        }
+
     def line(self) -> str:
         """One summary line, e.g. ``WALCL  updated 1,238 rows (+1 new dates) ...``."""
         if self.status == "failed":
@@ -140,9 +161,11 @@ def _previous(
 ) -> tuple[pd.DataFrame | None, str]:
     """The data the store reads today without a data dir: the cached file, else the snapshot.
 
-    An unreadable cached file does not count (the download may replace it).
+    A cached file whose content does not parse does not count (the download may replace
+    it); a cache entry that is not a regular file (a directory, a FIFO, a dangling symlink)
+    is an error naming it.
     """
-    if cache_file.is_file():
+    if reader.is_file(cache_file):
         try:
             return read_series_file(cache_file, s), f"the cached file {cache_file}"
         except DataError:
@@ -168,20 +191,21 @@ def validate_download(
     s = spec(download.series_id)
     where = download.url.split("://", 1)[-1]
     try:
-        frame = read_series_file(Path(where), s, text=download.text)
+        frame = read_series_file(Path(where), s, text=download.text, with_lines=True)
     except DataError as exc:
         raise FetchError(f"malformed download: {exc}") from None
-    obs = frame[frame["value"].notna()]
-    if obs.empty:
-        raise FetchError(f"{where}: the download has no values (every row is missing)")
-    lo, hi = s.bounds
-    bad = obs[(obs["value"] < lo) | (obs["value"] > hi)]
-    if len(bad):
-        row = bad.iloc[0]
-        raise FetchError(
-            f"{where}: {row['obs_date'].date()}: value {row['value']:g} outside the "
-            f"sanity bounds {s.bounds_text} of {s.id} ({s.units}); did the units change?"
-        )
+    failed = value_problems(
+        s,
+        where,
+        frame["obs_date"].to_numpy(),
+        frame["value"].to_numpy(dtype=np.float64),
+        frame["available_at"].to_numpy(),
+        frame.pop("line").to_numpy(),
+    )
+    if failed:
+        p = failed[0]
+        what = "the download has no values" if p.check == "values" else "rejected download"
+        raise FetchError(f"{what}: {p.message}")
     if previous is not None and len(previous):
         new_d, old_d = _dates(frame), _dates(previous)
         problems = []
@@ -208,8 +232,12 @@ def fetch_to_cache(
     cache_dir: str | Path | None = None,
     snapshot_dir: str | Path | None = None,
     data_dir: str | Path | None = None,
+    on_wait: Callable[[Path], None] | None = None,
 ) -> UpdateResult:
     """Download ``series_id`` from ``source`` into the cache, or raise and change nothing.
+
+    The comparison with the cached file, the download, its validation and the write
+    happen under :func:`data.paths.folder_lock` on the cache folder.
 
     Parameters
     ----------
@@ -219,6 +247,7 @@ def fetch_to_cache(
     snapshot_dir : the bundled snapshot, compared against when nothing is cached.
     data_dir : the user's data dir (``--data-dir``); only used to say that its file
         still takes precedence over the cache.
+    on_wait : called with the cache folder if another process holds its lock.
 
     Returns
     -------
@@ -227,11 +256,20 @@ def fetch_to_cache(
     Raises
     ------
     FetchError : the download failed or did not validate; the cache is untouched.
+    DataError : the cache entry of the series is not a regular file (named).
     """
     s = spec(series_id)
     cdir = Path(cache_dir) if cache_dir is not None else paths.cache_dir()
     sdir = Path(snapshot_dir) if snapshot_dir is not None else paths.SNAPSHOT_DIR
-    target = cdir / s.filename
+    wait = None if on_wait is None else (lambda: on_wait(cdir))
+    with paths.folder_lock(cdir, on_wait=wait):
+        return _fetch_locked(s, source, cdir / s.filename, sdir, data_dir)
+
+
+def _fetch_locked(
+    s: SeriesSpec, source: Source, target: Path, sdir: Path, data_dir: str | Path | None
+) -> UpdateResult:
+    series_id = s.id
     previous, label = _previous(s, target, sdir)
     download = source.fetch(series_id)
     frame = validate_download(download, previous, label)
@@ -252,8 +290,8 @@ def fetch_to_cache(
         note=note,
     )
     try:
-        unchanged = target.is_file() and target.read_text(encoding="utf-8") == download.text
-    except (OSError, UnicodeDecodeError):
+        unchanged = target.is_file() and target.read_bytes() == download.text.encode("utf-8")
+    except OSError:
         unchanged = False
     if unchanged:
         return UpdateResult(series_id, "unchanged", **common)  # type: ignore[arg-type]
@@ -293,6 +331,7 @@ def update(
     data_dir: str | Path | None = None,
     on_start: Callable[[str], None] | None = None,
     on_result: Callable[[UpdateResult], None] | None = None,
+    on_wait: Callable[[Path], None] | None = None,
 ) -> list[UpdateResult]:
     """Update several series; a failure is recorded and the others go on.
 
@@ -303,10 +342,13 @@ def update(
     sources : live sources (default: :meth:`Sources.default`).
     cache_dir, snapshot_dir, data_dir : as in :func:`fetch_to_cache`.
     on_start, on_result : called before and after each series (progress display).
+    on_wait : called with the cache folder when another process holds its lock.
 
     Returns
     -------
-    One :class:`UpdateResult` per series, in order.
+    One :class:`UpdateResult` per series, in order; a series whose download, validation,
+    cache entry or write fails (any :class:`~data.errors.RunoffError` or ``OSError``) is
+    ``failed`` with the one-line reason, and the next series is still updated.
     """
     ids = resolve_ids(series_ids)
     sources = sources or Sources.default()
@@ -321,9 +363,11 @@ def update(
                 cache_dir=cache_dir,
                 snapshot_dir=snapshot_dir,
                 data_dir=data_dir,
+                on_wait=on_wait,
             )
-        except FetchError as exc:
-            res = UpdateResult(sid, "failed", source=sources.for_series(sid).name, reason=str(exc))
+        except (RunoffError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, RunoffError) else f"{type(exc).__name__}: {exc}"
+            res = UpdateResult(sid, "failed", source=sources.for_series(sid).name, reason=reason)
         results.append(res)
         if on_result is not None:
             on_result(res)

@@ -69,6 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"runoff: error: {exc}", file=sys.stderr)
         return 1
+    except RecursionError:
+        # A parser's stack limit (e.g. a file nested 10^5 levels deep); RUNOFF_DEBUG=1
+        # shows the traceback.
+        if os.environ.get("RUNOFF_DEBUG"):
+            raise
+        print(
+            "runoff: error: an input is nested too deeply to parse (RecursionError); "
+            "check the files given to this command",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,11 +3,12 @@
 Sub-commands (each prints one line ``runoff: error: ...`` and exits 2 on bad input):
 
 - ``status [--json]``: per series: origin, file, date range, rows, last value, units,
-  scale to $bn, release rule and age.
-- ``update [SERIES ...]``: download from FRED / Yahoo / Stooq into the cache
-  (validated, atomic; a failed download keeps the old file); exit 1 if any failed.
-- ``verify [--json]``: sorted, unique, units, gaps, bounds, release times; exit 1 on
-  an error-level finding.
+  scale to $bn, release rule and age; data-dir files of no series are listed as warnings.
+- ``update [SERIES ...] [--json]``: download from FRED / Yahoo / Stooq into the cache
+  (validated, atomic, one update at a time per cache; a failed download keeps the old
+  file and the others go on); a per-series summary; exit 1 if any failed.
+- ``verify [--json]``: sorted, unique, units, dates, gaps, bounds, release times, and
+  data-dir files of no series (warnings); exit 1 on an error-level finding.
 - ``show SERIES --as-of DATE [--last N] [--json]``: what was public at that day's
   16:00 ET decision time.
 """
@@ -24,7 +25,7 @@ import pandas as pd
 from data.known import known_at
 from data.status import series_status
 from data.store import Store
-from data.verify import Severity, verify_store
+from data.verify import Finding, Severity, unknown_file_findings, verify_store
 from engine.cli.common import add_command, json_text
 
 _DATA_HELP = """\
@@ -42,7 +43,9 @@ Show what the store holds for every series of the manifest: where the file comes
 (data-dir > cache > snapshot; 'missing' for series that are not bundled and were not
 downloaded), first and last observation date, rows and missing rows, the last value,
 units and the scale to $bn, the release rule, and the age of the last observation in
-days (to today, and to the last S&P 500 trading day in the store).
+days (to today, and to the last S&P 500 trading day in the store). Files in the data
+dir that are no series' file (e.g. walcl.csv for WALCL.csv) are listed as warnings
+(with --json, on stderr; 'runoff data verify --json' lists them under "unknown_files").
 
 example:
   runoff data status
@@ -56,13 +59,16 @@ FRED_API_KEY is set (each value's realtime_start becomes its available_at); the 
 from Yahoo (or Stooq). Every download is checked with the store's loaders, against the
 manifest's sanity bounds and against the data you have (no fewer dates, no earlier end)
 before it replaces anything, and is written atomically. A failed series keeps its old
-file; the others are still updated. Exit status 1 if any series failed.
+file; the others are still updated, and a summary lists every series. Two updates at
+once take turns on the cache (a lock on the cache folder). Exit status 1 if any series
+failed.
 
 examples:
   runoff data update                      # every FRED series of the manifest + GSPC
   runoff data update WALCL WLRRAL H41RESPPALDKNWW
   FRED_API_KEY=... runoff data update WALCL --source fred-api
   runoff data update GSPC --index-source stooq
+  runoff data update WALCL DGS10 --json --no-progress
 """
 
 _VERIFY_HELP = """\
@@ -70,7 +76,10 @@ Check every available series: the file parses (sorted, unique dates, numeric val
 positive index closes), units and scale to $bn are declared, no gap longer than the
 series' max_gap_days (documented gaps such as WTREGEN 2025-11-19..2026-01-07 are
 warnings), values inside the manifest's sanity bounds, and no value available before
-the period it refers to has ended. Exit status 1 when an error-level check fails.
+the period it refers to has ended, every date between 1800 and a week from today.
+Loading a file for any other command runs the same value checks and stops at the first
+failure. Files in the data dir that are no series' file are listed as warnings. Exit
+status 1 when an error-level check fails.
 
 example:
   runoff data verify
@@ -105,7 +114,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "per series: origin, range, rows, last value, units, age",
         _STATUS_HELP,
     )
-    p.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list of objects (unknown data-dir files: warnings on stderr)",
+    )
     p.set_defaults(func=cmd_status)
 
     p = add_command(
@@ -139,6 +152,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="S&P 500 source (default: yahoo)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument(
+        "--json", action="store_true", help="print the per-series summary as JSON (at the end)"
+    )
     p.set_defaults(func=cmd_update)
 
     p = add_command(
@@ -203,12 +219,21 @@ def _store(args: argparse.Namespace) -> Store:
 # ---------------------------------------------------------------- commands
 
 
+def _print_store_findings(findings: list[Finding]) -> None:
+    for f in findings:
+        print(f"{f.severity.value:<7} {f.series:<16} {f.check:<12} {f.message}")
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    """``runoff data status``: one row per manifest series."""
+    """``runoff data status``: one row per manifest series, then unknown data-dir files."""
     store = _store(args)
     rows = series_status(store)
+    unknown = unknown_file_findings(store)
     if args.json:
+        # The JSON stays a list of series (scripts read it so); unknown files go to stderr.
         print(json_text([r.to_dict() for r in rows]))
+        for f in unknown:
+            print(f"runoff: warning: {f.message}", file=sys.stderr)
         return 0
     header = [
         "series",
@@ -252,11 +277,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     for name, folder in folders:
         print(f"{name:>8}: {folder}")
     print("age: days from the last observation to today / to the last S&P 500 date in the store")
+    if unknown:
+        print()
+        _print_store_findings(unknown)
     return 0
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    """``runoff data update``: download, validate, write atomically; exit 1 if any failed."""
+    """``runoff data update``: download, validate, write atomically; a per-series summary;
+    exit 1 if any series failed (the others are still updated)."""
     from tqdm import tqdm
 
     from data.sources import Sources, resolve_ids, update
@@ -269,7 +298,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         total=len(ids),
         file=sys.stderr,
         unit="series",
-        disable=True if args.no_progress else None,
+        disable=True if args.no_progress or args.json else None,
         dynamic_ncols=True,
     )
 
@@ -278,21 +307,46 @@ def cmd_update(args: argparse.Namespace) -> int:
 
     def on_result(res: Any) -> None:
         bar.update(1)
-        tqdm.write(res.line(), file=sys.stdout)
+        if not args.json:
+            tqdm.write(res.line(), file=sys.stdout)
+
+    def on_wait(folder: Any) -> None:
+        tqdm.write(
+            f"runoff: waiting for another 'runoff data update' to release {folder}",
+            file=sys.stderr,
+        )
 
     try:
         results = update(
-            ids, sources=sources, data_dir=args.data_dir, on_start=on_start, on_result=on_result
+            ids,
+            sources=sources,
+            data_dir=args.data_dir,
+            on_start=on_start,
+            on_result=on_result,
+            on_wait=on_wait,
         )
     finally:
         bar.close()
     failed = [r.series_id for r in results if not r.ok]
     n_up = sum(r.status == "updated" for r in results)
     n_same = sum(r.status == "unchanged" for r in results)
-    print(
-        f"{n_up} updated, {n_same} unchanged, {len(failed)} failed"
-        + (f" ({', '.join(failed)}); their previous files were kept" if failed else "")
-    )
+    if args.json:
+        print(
+            json_text(
+                {
+                    "ok": not failed,
+                    "updated": n_up,
+                    "unchanged": n_same,
+                    "failed": len(failed),
+                    "series": [r.to_dict() for r in results],
+                }
+            )
+        )
+    else:
+        print(
+            f"{n_up} updated, {n_same} unchanged, {len(failed)} failed"
+            + (f" ({', '.join(failed)}); their previous files were kept" if failed else "")
+        )
     return 1 if failed else 0
 
 
@@ -307,6 +361,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                     "errors": len(report.errors),
                     "warnings": len(report.warnings),
                     "series": [r.to_dict() for r in report.series],
+                    "unknown_files": [f.to_dict() for f in report.store_findings],
                 }
             )
         )
@@ -319,8 +374,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     findings = report.findings
     if findings:
         print()
-    for f in findings:
-        print(f"{f.severity.value:<7} {f.series:<16} {f.check:<12} {f.message}")
+    _print_store_findings(findings)
     n_info = sum(f.severity is Severity.INFO for f in findings)
     print(
         f"\n{len(report.series)} series checked: {len(report.errors)} errors, "

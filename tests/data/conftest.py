@@ -7,13 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from data import paths
 from engine.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
+_REAL_GET = requests.get
+"""``requests.get`` before any test replaced it."""
 
 
 def fixture_text(name: str) -> str:
@@ -30,6 +34,13 @@ class FakeResponse:
     @property
     def text(self) -> str:
         return self.content.decode("utf-8", "replace")
+
+    def iter_content(self, chunk_size: int = 1) -> Any:
+        for i in range(0, len(self.content), chunk_size):
+            yield self.content[i : i + chunk_size]
+
+    def close(self) -> None:
+        pass
 
 
 def respond(body: str | bytes, status: int = 200) -> FakeResponse:
@@ -69,6 +80,7 @@ class FakeWeb:
         params: dict[str, Any] | None = None,
         headers: Any = None,
         timeout: Any = None,
+        stream: bool = False,
     ) -> FakeResponse:
         params = dict(params or {})
         self.calls.append({"url": url, "params": params, "headers": headers, "timeout": timeout})
@@ -91,6 +103,26 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"a test tried to reach the network: {url}")
 
     monkeypatch.setattr("data.sources.http.requests.get", refuse)
+
+
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the HTTP layer reach 127.0.0.1 only (a local test server); anything else fails."""
+    real = _REAL_GET
+
+    def guarded(url: str, *args: Any, **kwargs: Any) -> Any:
+        if urlsplit(url).hostname != "127.0.0.1":
+            raise AssertionError(f"a test tried to reach the network: {url}")
+        return real(url, *args, **kwargs)
+
+    monkeypatch.setattr("data.sources.http.requests.get", guarded)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+
+
+@pytest.fixture
+def loopback(monkeypatch: pytest.MonkeyPatch, _no_network: None) -> None:
+    """Real HTTP to 127.0.0.1 only (see :func:`loopback_only`)."""
+    loopback_only(monkeypatch)
 
 
 @pytest.fixture

@@ -283,8 +283,10 @@ def test_corrupted_cache_file(run: Run) -> None:
     cached.write_bytes(b"observation_date,WALCL\n2024-01-03,7681024\n2024-01-10,768")
     before = cached.read_bytes()
     res = run("data", "show", "WALCL", "--as-of", "2024-01-10")
-    # A truncated number parses; the sanity check that catches it is verify's bounds check.
-    assert res.code == 0
+    # A truncated number parses, but loading runs verify's bounds check (issue 12): one line
+    # naming the file, the line and the rule, for any command.
+    assert res.code == 2 and res.out == "" and res.err.count("\n") == 1
+    assert f"{cached}: line 3, 2024-01-10: value 768 outside the sanity bounds" in res.err
     res = run("data", "verify")
     assert res.code == 1 and "value 768 outside the sanity bounds" in res.out
     assert cached.read_bytes() == before
@@ -374,3 +376,67 @@ def test_update_progress_bar_goes_to_stderr(
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("WALCL") and "updated" in out
     assert "1/1" not in out
+
+
+def test_update_goes_on_after_any_failure_and_ends_with_a_summary(
+    run: Run, web: FakeWeb, empty_snapshot: Path
+) -> None:
+    """One huge line (a csv field-limit traceback before issue 12), a cache entry that is a
+    directory, then a good series: every series gets its line, the summary says which
+    failed, exit 1; --json gives the same per series."""
+    web.add("fred-csv", "WALCL", respond("observation_date,WALCL\n" + "9" * 300_000))
+    web.add("fred-csv", "DGS10", respond(fixture_text("fredgraph_WALCL.csv")))
+    web.add("fred-csv", "DGS2", respond("observation_date,DGS2\n2026-06-22,4.51\n"))
+    cache = paths.cache_dir()
+    (cache / "DGS10.csv").mkdir(parents=True)
+    res = run("data", "update", "WALCL", "DGS10", "DGS2", "--no-progress")
+    assert res.code == 1 and res.err == ""
+    lines = res.out.splitlines()
+    assert (
+        lines[0].startswith("WALCL")
+        and "failed: FRED CSV WALCL: line 2: 300,000 characters" in lines[0]
+    )
+    assert (
+        lines[1].startswith("DGS10") and f"failed: {cache / 'DGS10.csv'}: a directory" in lines[1]
+    )
+    assert lines[2].startswith("DGS2") and "updated 1 rows" in lines[2]
+    assert lines[3] == (
+        "1 updated, 0 unchanged, 2 failed (WALCL, DGS10); their previous files were kept"
+    )
+    res = run("data", "update", "WALCL", "DGS10", "DGS2", "--json")
+    assert res.code == 1 and res.err == ""
+    js = json.loads(res.out)
+    assert (js["ok"], js["updated"], js["unchanged"], js["failed"]) == (False, 0, 1, 2)
+    by_id = {r["series"]: r for r in js["series"]}
+    assert list(by_id) == ["WALCL", "DGS10", "DGS2"]
+    assert by_id["WALCL"]["status"] == "failed" and "300,000 characters" in by_id["WALCL"]["reason"]
+    assert by_id["DGS2"]["status"] == "unchanged" and by_id["DGS2"]["path"] == str(
+        cache / "DGS2.csv"
+    )
+    assert sorted(p.name for p in cache.iterdir()) == ["DGS10.csv", "DGS2.csv"]
+
+
+def test_status_and_verify_list_unknown_data_dir_files(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "walcl.csv").write_text("observation_date,WALCL\n2024-01-03,7681024\n")
+    (tmp_path / "README.md").write_text("my data\n")
+    (tmp_path / ".hidden").write_text("x\n")
+    res = run("--data-dir", str(tmp_path), "data", "status")
+    assert res.code == 0
+    warned = [ln for ln in res.out.splitlines() if "unknown-file" in ln]
+    assert len(warned) == 2 and all(ln.startswith("warning") for ln in warned)
+    assert f"{tmp_path / 'README.md'}: not a series of the manifest" in warned[0]
+    assert "did you mean WALCL.csv? (file names are case-sensitive)" in warned[1]
+    res = run("--data-dir", str(tmp_path), "data", "status", "--json")
+    assert res.code == 0 and len(json.loads(res.out)) == len(MANIFEST)  # still a list
+    assert res.err.splitlines() == [
+        f"runoff: warning: {tmp_path / 'README.md'}: not a series of the manifest; ignored; "
+        "name a file <SERIES>.csv after a manifest series (runoff data status lists them)",
+        f"runoff: warning: {tmp_path / 'walcl.csv'}: not a series of the manifest; ignored; "
+        "did you mean WALCL.csv? (file names are case-sensitive)",
+    ]
+    js = json.loads(run("--data-dir", str(tmp_path), "data", "verify", "--json").out)
+    assert js["ok"] and [f["message"].split(":")[0] for f in js["unknown_files"]] == [
+        str(tmp_path / "README.md"),
+        str(tmp_path / "walcl.csv"),
+    ]
+    assert js["warnings"] >= 2

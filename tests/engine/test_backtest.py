@@ -201,7 +201,9 @@ def _perturbed_dir(tmp: Path, cut: pd.Timestamp, mode: str) -> Path:
         if mode == "drop":
             frame = frame[~late]
         else:
-            vals = pd.to_numeric(frame.iloc[:, 1], errors="coerce") * 1.37 + 0.11
+            # Shrink (x 0.73 + 0.11) rather than grow: every value stays inside the manifest's
+            # sanity bounds, which every load checks (issue 12), e.g. TREAST x 1.37 > $7T.
+            vals = pd.to_numeric(frame.iloc[:, 1], errors="coerce") * 0.73 + 0.11
             frame.iloc[late, 1] = [f"{v:.6f}" if np.isfinite(v) else "" for v in vals[late]]
         frame.to_csv(out / spec.filename, index=False)
     shutil.copy(SNAPSHOT_DIR / "GSPC.csv", out / "GSPC.csv")

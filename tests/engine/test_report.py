@@ -195,9 +195,63 @@ def test_png_failure_is_one_clear_line(result, tmp_path, monkeypatch) -> None:
     def boom(self, *a, **k):
         raise RuntimeError("Kaleido could not find a Chrome executable\nlong traceback text")
 
-    monkeypatch.setattr(go.Figure, "write_image", boom)
+    monkeypatch.setattr(go.Figure, "to_image", boom)
     with pytest.raises(RunoffError) as err:
         write_png(result, tmp_path / "x.png")
     msg = str(err.value)
     assert "\n" not in msg and msg.startswith("--png: kaleido could not render")
     assert "Chrome executable" in msg
+
+
+# ---------------------------------------------------------------- atomic replacement
+
+
+def _boom_replace(src, dst):
+    raise OSError(28, "No space left on device")
+
+
+def test_report_over_an_existing_one_is_replaced_whole(result, tmp_path, monkeypatch) -> None:
+    """A report written over an old one replaces it in one rename; a failed write keeps it."""
+    import os
+
+    target = tmp_path / "report.html"
+    target.write_text("old report\n")
+    write_report(result, target)
+    new = target.read_bytes()
+    assert new != b"old report\n" and new.count(b'class="plotly-graph-div"') == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+    target.write_text("old report\n")
+    monkeypatch.setattr(os, "replace", _boom_replace)
+    with pytest.raises(OSError):
+        write_report(result, target)
+    assert target.read_text() == "old report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]  # no temp file
+
+
+def test_png_over_an_existing_one_is_replaced_whole(result, tmp_path, monkeypatch) -> None:
+    """The PNG is rendered in memory, then renamed over the old file; any failure keeps it."""
+    import os
+
+    import plotly.graph_objects as go
+
+    fake = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    monkeypatch.setattr(go.Figure, "to_image", lambda self, **k: fake)
+    target = tmp_path / "main.png"
+    target.write_bytes(b"old png")
+    assert write_png(result, target) == target
+    assert target.read_bytes() == fake
+
+    def half_rendered(self, **k):
+        raise RuntimeError("kaleido died mid-render")
+
+    target.write_bytes(b"old png")
+    monkeypatch.setattr(go.Figure, "to_image", half_rendered)
+    with pytest.raises(RunoffError, match="kaleido could not render"):
+        write_png(result, target)
+    assert target.read_bytes() == b"old png"
+    monkeypatch.setattr(go.Figure, "to_image", lambda self, **k: fake)
+    monkeypatch.setattr(os, "replace", _boom_replace)
+    with pytest.raises(OSError):
+        write_png(result, target)
+    assert target.read_bytes() == b"old png"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.png"]
