@@ -218,7 +218,7 @@ def test_report_over_an_existing_one_is_replaced_whole(result, tmp_path, monkeyp
     target.write_text("old report\n")
     write_report(result, target)
     new = target.read_bytes()
-    assert new != b"old report\n" and new.count(b'class="plotly-graph-div"') == 3
+    assert new != b"old report\n" and new.count(b'class="plotly-graph-div"') == len(FIGURE_TITLES)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
     target.write_text("old report\n")
     monkeypatch.setattr(os, "replace", _boom_replace)
