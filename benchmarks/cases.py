@@ -132,12 +132,12 @@ def _decoded(plan: Any, k: int) -> dict[str, Any]:
     from engine.sweep.prepare import chunk_arrays
 
     ch = chunk_arrays(plan.inputs, plan.strategy, plan.grid, k, k + 1)
-    code = ch.codes[:, ch.code_idx[0]].astype(np.int64)
+    cells = ch.codes[:, ch.code_idx[0]].astype(np.int64)
     return {
-        "bs": code // 28,
-        "nl": (code % 28) // 7,
-        "ph": code % 7,
+        "cells": cells,
+        "codes": np.column_stack(np.unravel_index(cells, ch.shape)) if ch.shape else None,
         "table": ch.tables[0],
+        "table_nd": ch.tables[0].reshape(ch.shape),
         "x": np.ascontiguousarray(ch.features[:, ch.ov_feat[0]]),
         "slopes": ch.ov_slope[0],
         "centers": ch.ov_center,
@@ -155,7 +155,7 @@ def _plan_weights(plan: Any, d: dict[str, Any]) -> np.ndarray:
 
     inp = plan.inputs
     w = target_weights_nb(
-        d["table"], d["bs"], d["nl"], d["ph"], d["x"], d["slopes"], d["centers"], d["lo"], d["hi"]
+        d["table"], d["cells"], d["x"], d["slopes"], d["centers"], d["lo"], d["hi"]
     )
     return plan_orders_nb(w, inp.decide, inp.ret_i, inp.ret_c, d["band"], d["lag"])[0]
 
@@ -273,10 +273,8 @@ def numpy_reference(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
             inp.cash_price,
             inp.day_number,
             inp.decide,
-            d["table"],
-            d["bs"],
-            d["nl"],
-            d["ph"],
+            d["table_nd"],
+            d["codes"] if d["codes"] is not None else np.zeros((inp.n_days, 0), np.int64),
             d["x"],
             d["slopes"],
             d["centers"],

@@ -3,12 +3,10 @@
 from data.errors import (
     DataError,
     FetchError,
-    GridError,
     LookAheadError,
     MissingDataError,
     ParameterError,
     RunoffError,
-    StrategyError,
     UnknownSeriesError,
 )
 from data.known import KnownAt, known_at
@@ -24,7 +22,6 @@ __all__ = [
     "MANIFEST",
     "DataError",
     "FetchError",
-    "GridError",
     "KnownAt",
     "KnownGap",
     "LookAheadError",
@@ -36,7 +33,6 @@ __all__ = [
     "SeriesSpec",
     "SeriesStatus",
     "Store",
-    "StrategyError",
     "UnknownSeriesError",
     "VerifyReport",
     "known_at",

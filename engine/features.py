@@ -25,7 +25,8 @@ from data.pit import asof, asof_positions
 from data.release import decision_times
 from data.store import Store
 from engine.regimes.nb import cycle_high_nb
-from strategies.regimes import FEATURE_NAMES, MEASURES, RegimeParams
+from strategies.families import RegimeParams
+from strategies.regimes import FEATURE_NAMES, MEASURES
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 """Weeks in an average month, for the monthly pace of a weekly change."""

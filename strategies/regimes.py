@@ -1,20 +1,21 @@
 """Regime vocabulary and parameters: the spec types shared by strategies and the engine.
 
 Each regime is a string :class:`~enum.Enum` at the API and an integer code inside the
-kernels (``code`` = position in :data:`CODES`). Code 0 is always ``UNKNOWN``: not enough
+kernels (``code`` = the member's position in its enum). Code 0 is always ``UNKNOWN``: not enough
 history yet (warm-up) or no data.
 
-Parameters are frozen dataclasses; every field is sweepable. Invalid values raise
-:class:`~data.errors.ParameterError` naming the field.
+Parameters are frozen dataclasses; every numeric and boolean field is sweepable. Invalid
+values raise :class:`~data.errors.ParameterError` naming the field (``err.key``). The registry
+that ties each enum and parameter class to its regime name, parameter group, features and
+engine implementation is :mod:`strategies.families`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, fields
-from enum import Enum, StrEnum
+from dataclasses import dataclass
+from enum import StrEnum
 
-from data.errors import ParameterError
+from strategies.keys import check_field, check_fields
 
 
 class BalanceSheet(StrEnum):
@@ -76,13 +77,6 @@ class Phase(StrEnum):
         return list(type(self)).index(self)
 
 
-REGIME_ENUMS: dict[str, type[Enum]] = {
-    "balance_sheet": BalanceSheet,
-    "net_liquidity": NetLiquidity,
-    "phase": Phase,
-}
-"""Regime name (as used in strategy files and frames) -> its enum."""
-
 MEASURES = ("soma", "walcl")
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -111,27 +105,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "vix",
 )
 """Daily point-in-time features the engine computes; overlays may name any of them."""
-
-
-def _check(cond: bool, obj: object, name: str, msg: str) -> None:
-    if not cond:
-        raise ParameterError(f"{type(obj).__name__}.{name} = {getattr(obj, name)!r}: {msg}")
-
-
-def _check_types(obj: object) -> None:
-    for f in fields(obj):  # type: ignore[arg-type]
-        v = getattr(obj, f.name)
-        want = f.type if isinstance(f.type, str) else f.type.__name__
-        if want == "int" and (isinstance(v, bool) or not isinstance(v, int)):
-            raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected an integer")
-        if want == "float":
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise ParameterError(
-                    f"{type(obj).__name__}.{f.name} = {v!r}: expected a finite number"
-                )
-            object.__setattr__(obj, f.name, float(v))
-        if want == "bool" and not isinstance(v, bool):
-            raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected true or false")
 
 
 @dataclass(frozen=True)
@@ -169,39 +142,39 @@ class BalanceSheetParams:
     min_dwell_days: int = 20
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check(
+        check_fields(self)
+        check_field(
             self.measure in MEASURES,
             self,
             "measure",
             f"unknown measure; expected one of {MEASURES}",
         )
-        _check(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
-        _check(
+        check_field(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
+        check_field(
             self.expand_exit <= self.expand_enter,
             self,
             "expand_exit",
             f"the exit threshold must be <= expand_enter ({self.expand_enter})",
         )
-        _check(
+        check_field(
             self.contract_exit >= self.contract_enter,
             self,
             "contract_exit",
             f"the exit threshold must be >= contract_enter ({self.contract_enter})",
         )
-        _check(
+        check_field(
             self.contract_enter < self.expand_enter,
             self,
             "contract_enter",
             f"must be below expand_enter ({self.expand_enter})",
         )
-        _check(
+        check_field(
             self.contract_exit <= self.expand_exit,
             self,
             "contract_exit",
             f"the contraction exit must not sit inside the expansion band (expand_exit = {self.expand_exit})",
         )
-        _check(
+        check_field(
             0 <= self.min_dwell_days <= 2520,
             self,
             "min_dwell_days",
@@ -223,9 +196,9 @@ class NetLiquidityParams:
     band_bn: float = 150.0
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
-        _check(self.band_bn >= 0, self, "band_bn", "the dead band must be >= 0")
+        check_fields(self)
+        check_field(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
+        check_field(self.band_bn >= 0, self, "band_bn", "the dead band must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -261,42 +234,35 @@ class PolicyParams:
     fast_cut_days: int = 126
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check(
+        check_fields(self)
+        check_field(
             1 <= self.hike_memory_days <= 2520,
             self,
             "hike_memory_days",
             "expected 1 to 2520 trading days",
         )
-        _check(
+        check_field(
             1 <= self.cut_memory_days <= 2520,
             self,
             "cut_memory_days",
             "expected 1 to 2520 trading days",
         )
-        _check(self.y10_drop > 0, self, "y10_drop", "expected a positive fall in percentage points")
-        _check(self.sahm_threshold > 0, self, "sahm_threshold", "expected a positive level")
-        _check(
+        check_field(
+            self.y10_drop > 0, self, "y10_drop", "expected a positive fall in percentage points"
+        )
+        check_field(self.sahm_threshold > 0, self, "sahm_threshold", "expected a positive level")
+        check_field(
             0 <= self.intermeeting_days <= 60,
             self,
             "intermeeting_days",
             "expected 0 to 60 calendar days",
         )
-        _check(
+        check_field(
             self.fast_cut_bp > 0, self, "fast_cut_bp", "expected a positive number of basis points"
         )
-        _check(
+        check_field(
             1 <= self.fast_cut_days <= 2520,
             self,
             "fast_cut_days",
             "expected 1 to 2520 trading days",
         )
-
-
-@dataclass(frozen=True)
-class RegimeParams:
-    """All regime parameters of one strategy."""
-
-    balance_sheet: BalanceSheetParams = BalanceSheetParams()
-    net_liquidity: NetLiquidityParams = NetLiquidityParams()
-    policy: PolicyParams = PolicyParams()

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from data.errors import GridError
 from engine.cli.common import add_window_options
+from strategies.errors import GridError
 
 OUT_FORMATS = (".parquet", ".csv")
 

@@ -21,7 +21,7 @@ from data.store import Store
 from engine import features as F
 from engine.regimes.api import phase_trace, regime_frame
 from engine.regimes.nb import REC_FAST, REC_INTERMEETING, REC_SAHM
-from strategies.regimes import RegimeParams
+from strategies.families import RegimeParams
 
 BTFP_UNAVAILABLE = "unavailable: not in the bundled data; run `runoff data update H41RESPPALDKNWW`"
 
@@ -432,11 +432,7 @@ def explain(
         "liquidity": liquidity,
         "policy": policy,
         "inputs": [_input(store, sid, day) for sid in ids],
-        "params": {
-            "balance_sheet": vars(params.balance_sheet).copy(),
-            "net_liquidity": vars(params.net_liquidity).copy(),
-            "policy": vars(params.policy).copy(),
-        },
+        "params": {group: vars(p).copy() for group, p in params.items()},
     }
 
 

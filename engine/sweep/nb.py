@@ -173,7 +173,7 @@ N_ROWS = 34
 
 @njit(cache=True, error_model="numpy")
 def code_runs_nb(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run-length encoding of each column of ``codes`` (uint8, shape (n_days, n_sets)).
+    """Run-length encoding of each column of ``codes`` (table cells, shape (n_days, n_sets)).
 
     Returns
     -------
@@ -478,9 +478,10 @@ def sweep_nb(
         (entry 0 unused), subtracted for excess returns.
     day_number : int64 array of shape (n_days,): calendar-day ordinals.
     decide : bool array of shape (n_days,): decision days of the rebalance frequency.
-    codes : uint8 array of shape (n_days, n_code_sets), Fortran order: flat table cells
-        ``bs * 28 + nl * 7 + phase`` per distinct set of regime parameters.
-    tables : array of shape (n_tables, 4, 4, 7), C order: allocation tables.
+    codes : int32 array of shape (n_days, n_code_sets), Fortran order: the allocation-table
+        cell of each day (:func:`engine.allocation_nb.cell_codes_nb`) per distinct set of
+        regime parameters.
+    tables : array of shape (n_tables, n_cells), C order: allocation tables, flattened.
     features : array of shape (n_days, n_feature_columns): overlay inputs (NaN = not known).
     ov_center : array of shape (n_overlays,).
     code_idx, table_idx : int64 arrays of shape (n_combos,): each combination's column of
@@ -500,7 +501,6 @@ def sweep_nb(
     k_total = code_idx.shape[0]
     out = np.empty((k_total, N_METRICS))
     runs = code_runs_nb(codes)
-    flat_tables = tables.reshape(tables.shape[0], 112)
     order = np.argsort(band, kind="mergesort")
     n_blocks = (k_total + LANES - 1) // LANES
     stride = max(int(n_blocks * 0.6180339887498949), 1)
@@ -521,7 +521,7 @@ def sweep_nb(
             day_number,
             decide,
             runs,
-            flat_tables,
+            tables,
             features,
             ov_center,
             code_idx,

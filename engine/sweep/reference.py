@@ -124,9 +124,7 @@ def run_combo_ref(
     day_number: np.ndarray,
     decide: np.ndarray,
     table: np.ndarray,
-    bs: np.ndarray,
-    nl: np.ndarray,
-    ph: np.ndarray,
+    codes: np.ndarray,
     overlay_x: np.ndarray,
     slopes: np.ndarray,
     centers: np.ndarray,
@@ -149,17 +147,19 @@ def run_combo_ref(
     close_i, close_c : arrays of shape (n_days,): index close and cash-asset price.
     day_number : int array of shape (n_days,): calendar days since 1970-01-01.
     decide : bool array of shape (n_days,): decision days.
-    table : array of shape (4, 4, 7); bs, nl, ph : int arrays of shape (n_days,): regime codes.
+    table : the allocation table, one axis per regime family it reads (shape ``s``);
+    codes : int array of shape (n_days, len(s)): those families' regime codes per day (looked
+        up with ``np.ravel_multi_index``, independently of the kernels' cell codes).
     overlay_x : array of shape (n_days, n_overlays); slopes, centers : shape (n_overlays,).
     lo, hi, band, lag, fees, slippage : the combination's bounds, band, lag and costs.
     init_cash, min_size : vectorbt's starting cash and minimum order size.
     """
     n_days = close_i.shape[0]
+    c = np.asarray(codes, dtype=np.int64).reshape(n_days, table.ndim)
+    cells = np.ravel_multi_index(tuple(c.T), table.shape) if table.ndim else np.zeros(n_days, int)
     w = target_weights_ref(
-        table,
-        bs.astype(np.int64),
-        nl.astype(np.int64),
-        ph.astype(np.int64),
+        np.ascontiguousarray(table, dtype=np.float64).ravel(),
+        np.asarray(cells, dtype=np.int64),
         overlay_x,
         slopes,
         centers,

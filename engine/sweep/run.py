@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data.errors import GridError, ParameterError
+from data.errors import ParameterError
 from data.store import Store
 from engine.sweep.nb import METRICS, sweep_nb
 from engine.sweep.prepare import (
@@ -33,6 +33,7 @@ from engine.sweep.prepare import (
     prepare_sweep,
 )
 from strategies import Grid, Strategy, expand_grid, load_strategy
+from strategies.errors import GridError
 
 SORT_METRICS: dict[str, bool] = {
     "total_return": False,

@@ -15,6 +15,8 @@ from engine.allocation_nb import (
     STATUS_NONE,
     STATUS_PENDING,
     STATUS_REPLACED,
+    cell_codes_nb,
+    cell_codes_ref,
     plan_orders_nb,
     plan_orders_ref,
     target_weights_nb,
@@ -26,6 +28,33 @@ from engine.allocation_nb import (
 
 def _codes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (rng.integers(0, 4, n), rng.integers(0, 4, n), rng.integers(0, 7, n))
+
+
+def _cells(table: np.ndarray, *codes: np.ndarray) -> np.ndarray:
+    """The kernels' table cells of per-family codes (the one cell-code function)."""
+    return cell_codes_nb(np.column_stack(codes).astype(np.int64), np.array(table.shape))
+
+
+@pytest.mark.parametrize("shape", [(4, 4, 7), (4,), (7, 5), ()])
+def test_cell_codes_kernel_reference_oracle(shape: tuple[int, ...]) -> None:
+    """Cells are the C-order positions of the codes (np.ravel_multi_index), int32."""
+    rng = np.random.default_rng(len(shape))
+    n = 300
+    codes = np.zeros((n, len(shape)), dtype=np.int64)
+    for j, s in enumerate(shape):
+        codes[:, j] = rng.integers(0, s, n)
+    dims = np.array(shape, dtype=np.int64)
+    got = cell_codes_nb(codes, dims)
+    assert got.dtype == np.int32 and got.shape == (n,)
+    np.testing.assert_array_equal(got, cell_codes_ref(codes, dims))
+    want = np.ravel_multi_index(tuple(codes.T), shape) if shape else np.zeros(n)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_cell_codes_do_not_overflow_past_255_cells() -> None:
+    shape = np.array([4, 4, 7, 5, 3], dtype=np.int64)  # 1,680 cells
+    codes = np.array([[3, 3, 6, 4, 2], [0, 0, 0, 0, 1]], dtype=np.int64)
+    assert cell_codes_nb(codes, shape).tolist() == [1679, 1]
 
 
 def _weights_oracle(table, bs, nl, ph, x, slopes, centers, lo, hi):
@@ -43,10 +72,11 @@ def test_target_weights_kernel_reference_oracle(k: int) -> None:
     x = rng.normal(0, 2, (n, k))
     x[rng.uniform(size=(n, k)) < 0.05] = np.nan
     slopes, centers = rng.normal(0, 0.3, k), rng.normal(0, 1, k)
-    args = (table, bs, nl, ph, x, slopes, centers, 0.1, 0.9)
+    args = (table.ravel(), _cells(table, bs, nl, ph), x, slopes, centers, 0.1, 0.9)
     ref = target_weights_ref(*args)
     np.testing.assert_array_equal(target_weights_nb(*args), ref)
-    np.testing.assert_allclose(ref, _weights_oracle(*args), rtol=0, atol=1e-12)
+    oracle = _weights_oracle(table, bs, nl, ph, x, slopes, centers, 0.1, 0.9)
+    np.testing.assert_allclose(ref, oracle, rtol=0, atol=1e-12)
     if k:
         assert np.isnan(ref).any()  # a NaN overlay feature leaves the weight undefined
 
@@ -64,9 +94,9 @@ def test_target_weights_stay_within_bounds_for_extreme_inputs(lo, width, x, slop
     table = np.linspace(-5, 5, 4 * 4 * 7).reshape(4, 4, 7)
     rng = np.random.default_rng(n)
     bs, nl, ph = _codes(rng, n)
-    w = target_weights_nb(
-        table, bs, nl, ph, np.array(x).reshape(n, 1), np.array([slope]), np.array([0.0]), lo, hi
-    )
+    cells = _cells(table, bs, nl, ph)
+    x_ = np.array(x).reshape(n, 1)
+    w = target_weights_nb(table.ravel(), cells, x_, np.array([slope]), np.array([0.0]), lo, hi)
     assert np.all((w >= lo) & (w <= hi))
 
 

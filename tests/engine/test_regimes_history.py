@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from data.store import Store
 from engine.regimes import explain, regime_frame, regime_spans
-from strategies.regimes import FEATURE_NAMES, BalanceSheetParams, RegimeParams
+from strategies.families import RegimeParams
+from strategies.regimes import FEATURE_NAMES, BalanceSheetParams
 
 
 @pytest.fixture(scope="module")
