@@ -24,6 +24,7 @@ import pandas as pd
 
 from data.errors import ParameterError
 from data.store import Store
+from engine.metric_registry import INT_COLUMNS, SORTABLE, SPECS, check_metric
 from engine.sweep.nb import METRICS, sweep_nb
 from engine.sweep.prepare import (
     CodeCache,
@@ -35,26 +36,11 @@ from engine.sweep.prepare import (
 from strategies import Grid, Strategy, expand_grid, load_strategy
 from strategies.errors import GridError
 
-SORT_METRICS: dict[str, bool] = {
-    "total_return": False,
-    "cagr": False,
-    "volatility": True,
-    "sharpe": False,
-    "sortino": False,
-    "max_drawdown": False,
-    "calmar": False,
-    "turnover": True,
-    "exposure": False,
-    "time_invested": False,
-    "n_rebalances": True,
-}
-"""Metrics results can be sorted by -> ascending? (best first: lowest volatility, turnover
-and rebalance count; highest everything else; the max drawdown is <= 0, so highest = mildest)."""
+SORT_METRICS: dict[str, bool] = {name: SPECS[name].ascending for name in SORTABLE}
+"""Metrics results can be sorted by -> ascending? (from the metric registry: best first)."""
 
 CHUNK = 8192
 """Combinations per kernel call (one progress-bar step, one Dask task)."""
-
-INT_METRICS = ("n_rebalances", "n_returns")
 
 
 @dataclass(frozen=True)
@@ -65,15 +51,6 @@ class SweepPlan:
     grid: Grid
     inputs: SweepInputs
     chunks: tuple[tuple[int, int], ...]
-
-
-def check_metric(metric: str) -> str:
-    """``metric`` if results can be sorted by it, else GridError listing the choices."""
-    if metric not in SORT_METRICS:
-        raise GridError(
-            f"--metric {metric!r}: unknown metric; expected one of {', '.join(SORT_METRICS)}"
-        )
-    return metric
 
 
 def make_grid(
@@ -213,7 +190,7 @@ def results_frame(grid: Grid, metrics: np.ndarray, metric: str, top: int | None)
             data[k] = np.asarray(v)[idx[:, j]]
     for j, name in enumerate(METRICS):
         vals = metrics[order, j]
-        data[name] = vals.astype(np.int64) if name in INT_METRICS else vals
+        data[name] = vals.astype(np.int64) if name in INT_COLUMNS else vals
     return pd.DataFrame(data)
 
 
