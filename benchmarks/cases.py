@@ -1,5 +1,8 @@
 """The benchmark cases as data: what is timed, against what, on which inputs, and the floors.
 
+The kernel row times every entry of the parity table (:mod:`engine.parity`, the table the
+kernel tests run) against its reference; the cases pit the fused sweep against baselines.
+
 A :class:`Case` pits the fused sweep (``fast``) against a baseline (``slow``) on the same
 combinations and checks that both give the same numbers; its ratio is the baseline's time per
 combination over the sweep's. A :class:`Limit` compares one measurement with a target (ratio =
@@ -349,6 +352,14 @@ LIMITS: dict[str, Limit] = {
         floor=(10.0, 2.0),
         target=None,
     ),
+    "kernels": Limit(
+        "kernel vs its plain-Python reference (worst entry of engine.parity.PARITY)",
+        "x",
+        1.0,
+        True,
+        floor=(10.0, 5.0),
+        target=None,
+    ),
     "cache": Limit(
         "cold-process compile / warm (numba cache) process",
         "x",
@@ -360,6 +371,27 @@ LIMITS: dict[str, Limit] = {
 }
 """Measurements against a reference value; ``floor`` guards regressions, ``target`` is the
 issue's."""
+
+KERNEL_ROWS = {"full": 20_000, "quick": 5_000}
+"""Rows of the parity examples timed per kernel (per mode)."""
+
+
+def kernel_ratios(n: int, seed: int = 5) -> dict[str, tuple[float, float]]:
+    """Every entry of the parity table (:data:`engine.parity.PARITY`): the kernel and its
+    plain-Python reference on the same example of ``n`` rows, checked equal, timed (best of 3
+    after a warm-up). Returns name -> (reference seconds, kernel seconds)."""
+    from engine.parity import PARITY, same
+
+    out = {}
+    for p in PARITY:
+        args = p.example(np.random.default_rng(seed), n)
+        p.kernel(*args)  # warm-up: compilation or the numba cache
+        fast_s, fast = time_best(lambda p=p, args=args: p.kernel(*args), 3)
+        slow_s, slow = time_best(lambda p=p, args=args: p.reference(*args), 1)
+        if not same(fast, slow, p.exact):
+            raise AssertionError(f"{p.name}: the kernel differs from its reference")
+        out[p.name] = (slow_s, fast_s)
+    return out
 
 
 def time_best(fn: Callable[[], Any], rounds: int) -> tuple[float, Any]:

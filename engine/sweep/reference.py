@@ -81,6 +81,62 @@ def _order(
     return cash + net, _add(pos, -size), gross
 
 
+def _rebalance(
+    cash: float,
+    pos_i: float,
+    pos_c: float,
+    p_i: float,
+    p_c: float,
+    tw: float,
+    fees: float,
+    slippage: float,
+    min_size: float,
+) -> tuple[float, float, float, float, float]:
+    """One vectorbt row: target ``tw`` on the index and ``1 - tw`` on the cash asset, the leg
+    that sells first (vectorbt's auto call sequence), the value taken once before both.
+
+    Returns (cash, index position, cash-asset position, index value traded, value before).
+    """
+    before = cash + (pos_i * p_i if pos_i else 0.0) + (pos_c * p_c if pos_c else 0.0)
+    index_first = not (tw * before - pos_i * p_i > (1.0 - tw) * before - pos_c * p_c)
+    if index_first:
+        cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
+        cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
+    else:
+        cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
+        cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
+    return cash, pos_i, pos_c, traded, before
+
+
+def simulate_orders_ref(
+    close_i: np.ndarray,
+    close_c: np.ndarray,
+    target: np.ndarray,
+    fees: float,
+    slippage: float,
+    init_cash: float,
+    min_size: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-Python reference of :func:`engine.sweep.fills_nb.simulate_orders_nb`: replay an
+    order plan as vectorbt ``Portfolio.from_orders`` would, one combination.
+
+    Same parameters and returns (value, cash, index position, cash-asset position at each
+    close, arrays of shape (n_days,)).
+    """
+    n = close_i.shape[0]
+    value, cash_out, pi_out, pc_out = (np.empty(n) for _ in range(4))
+    cash, pos_i, pos_c = float(init_cash), 0.0, 0.0
+    for t in range(n):
+        p_i, p_c = float(close_i[t]), float(close_c[t])
+        if not math.isnan(target[t]):
+            cash, pos_i, pos_c, _, _ = _rebalance(
+                cash, pos_i, pos_c, p_i, p_c, float(target[t]), fees, slippage, min_size
+            )
+        value[t] = cash + (pos_i * p_i + pos_c * p_c)
+        cash_out[t], pi_out[t], pc_out[t] = cash, pos_i, pos_c
+    return value, cash_out, pi_out, pc_out
+
+
 @dataclass(frozen=True)
 class ComboRun:
     """One combination's run.
@@ -180,15 +236,9 @@ def run_combo_ref(
     for t in range(first, last + 1):
         p_i, p_c = float(close_i[t]), float(close_c[t])
         if not math.isnan(plan[t]):
-            tw = float(plan[t])
-            before = cash + (pos_i * p_i if pos_i else 0.0) + (pos_c * p_c if pos_c else 0.0)
-            index_first = not (tw * before - pos_i * p_i > (1.0 - tw) * before - pos_c * p_c)
-            if index_first:
-                cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
-                cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
-            else:
-                cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
-                cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
+            cash, pos_i, pos_c, traded, before = _rebalance(
+                cash, pos_i, pos_c, p_i, p_c, float(plan[t]), fees, slippage, min_size
+            )
             fraction[t] = traded / before
         value[t] = cash + (pos_i * p_i + pos_c * p_c)
         weight[t] = pos_i * p_i / value[t]

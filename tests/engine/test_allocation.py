@@ -22,6 +22,7 @@ from engine.allocation_nb import (
     target_weights_nb,
     target_weights_ref,
 )
+from engine.parity import plan_oracle
 
 # ---------------------------------------------------------------- target weights
 
@@ -147,45 +148,6 @@ def _scenario(rng: np.random.Generator, n: int, p_decision: float = 1.0, p_nan: 
     rc = np.abs(rng.normal(0.0001, 0.00005, n))
     re[0] = rc[0] = 0.0
     return w, dec, re, rc
-
-
-def plan_oracle(target, is_decision, re, rc, band, lag):
-    """Independent oracle: the drifted weight in closed form from cumulative growth since the
-    last execution, orders kept in a dict {execution day: (weight, decision day)}."""
-    n = len(target)
-    order_weight = [np.nan] * n
-    drift = [np.nan] * n
-    status = {}
-    pending: dict[int, tuple[float, int]] = {}
-    last_w, last_t = None, None
-    growth_e = np.cumprod(1 + np.asarray(re))
-    growth_c = np.cumprod(1 + np.asarray(rc))
-    for t in range(n):
-        if t in pending:
-            w, src = pending.pop(t)
-            order_weight[t] = w
-            status[src] = "executed"
-            last_w, last_t = w, t
-        if last_w is not None:
-            ge = growth_e[t] / growth_e[last_t]
-            gc = growth_c[t] / growth_c[last_t]
-            d = last_w * ge / (last_w * ge + (1 - last_w) * gc)
-        else:
-            d = np.nan
-        if is_decision[t] and not np.isnan(target[t]):
-            ref = next(iter(pending.values()))[0] if pending else d
-            if (last_w is None and not pending) or abs(target[t] - ref) > band:
-                for src in [s for _, s in pending.values()]:
-                    status[src] = "replaced"
-                pending = {t + lag: (target[t], t)}
-        drift[t] = d
-    for _, src in pending.values():
-        status[src] = "pending"
-    codes = {"executed": STATUS_EXECUTED, "replaced": STATUS_REPLACED, "pending": STATUS_PENDING}
-    st_arr = np.full(n, STATUS_NONE, dtype=np.int8)
-    for k, v in status.items():
-        st_arr[k] = codes[v]
-    return np.array(order_weight), np.array(drift), st_arr
 
 
 @pytest.mark.parametrize("seed", range(8))
