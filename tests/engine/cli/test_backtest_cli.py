@@ -89,6 +89,23 @@ def test_misspelled_key_names_the_file_and_key(command, tmp_path, capsys) -> Non
     assert "\n" not in err and "mine.toml" in err and "frequncy" in err
 
 
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ("# nothing but a comment\n", "the strategy file is empty"),
+        ('name = "x"\n[execution]\nlag = 1000000000000000000000000000000\n', "execution.lag = "),
+    ],
+)
+@pytest.mark.parametrize("command", ["backtest", "sweep"])
+def test_empty_file_and_huge_lag_are_one_line(command, body, needle, tmp_path, capsys) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text(body)
+    assert main([command, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"runoff: error: {path}: ") and err.count("\n") == 1
+    assert needle in err and "Traceback" not in err
+
+
 def test_signals_cli(tmp_path, capsys) -> None:
     out = tmp_path / "s.parquet"
     assert main(["signals", "qt_aware", "--format", "parquet", "--long", "--out", str(out)]) == 0
