@@ -19,6 +19,7 @@ from data.errors import RunoffError
 from data.paths import atomic_write_text
 from engine.backtest import PRICE_INDEX_NOTE, REGIME_NAMES
 from engine.tables import comparison_table, event_text_table, regime_table
+from strategies.families import FAMILIES
 
 if TYPE_CHECKING:
     from engine.backtest import BacktestResult
@@ -38,7 +39,21 @@ REGIME_COLORS: dict[str, str] = {
     "CUTTING_RECESSION": "#9467bd",
     "UNKNOWN": "#ffffff",
 }
-"""Shading colour per regime value (UNKNOWN is not shaded)."""
+"""Shading colour per regime value (UNKNOWN is not shaded); values of other families of the
+registry take :data:`PALETTE` colours by their code (:func:`regime_color`)."""
+
+PALETTE = ("#2ca02c", "#d62728", "#9467bd", "#bcbd22", "#1f77b4", "#ff7f0e", "#8c564b")
+
+
+def regime_color(value: str) -> str:
+    """The shading colour of a regime value of any family."""
+    if value in REGIME_COLORS:
+        return REGIME_COLORS[value]
+    for fam in FAMILIES:
+        if value in fam.enum.__members__:
+            return PALETTE[(fam.code(value) - 1) % len(PALETTE)]
+    return "#cccccc"
+
 
 SHADE_OPACITY = 0.15
 STRATEGY_COLOR = "#1f77b4"
@@ -79,7 +94,7 @@ def _shapes(labels: pd.Series, yref: str, xref: str) -> list[dict[str, Any]]:
                 x1=x1,
                 y0=0,
                 y1=1,
-                fillcolor=REGIME_COLORS.get(value, "#cccccc"),
+                fillcolor=regime_color(value),
                 opacity=SHADE_OPACITY,
                 line=dict(width=0),
                 layer="below",
@@ -100,9 +115,7 @@ def _legend_swatches(fig: Any, labels: pd.Series, regime: str) -> None:
                 y=[None],
                 mode="markers",
                 name=f"{regime}: {value}",
-                marker=dict(
-                    size=12, symbol="square", color=REGIME_COLORS.get(value, "#cccccc"), opacity=0.5
-                ),
+                marker=dict(size=12, symbol="square", color=regime_color(value), opacity=0.5),
                 legendgroup="regimes",
                 hoverinfo="skip",
             ),
