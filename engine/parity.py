@@ -11,8 +11,9 @@ rule-by-rule scenarios live in the tests of each package; the fused sweep kernel
 its reference (:func:`engine.sweep.reference.run_combo_ref`) by its own tests and benchmark
 case.
 
-A regime family with its own kernel module lists its entries there as ``PARITY`` (a tuple of
-:class:`Parity`); :data:`PARITY` collects them from every family of the registry.
+A regime family with its own kernel lists its entries in its engine module
+(:mod:`engine.regimes.families`) as ``PARITY``, a tuple of :class:`Parity` keyword
+arguments; :data:`PARITY` collects them from every family of the registry.
 """
 
 from __future__ import annotations
@@ -383,12 +384,12 @@ _CORE: tuple[Parity, ...] = (
 
 
 def _family_entries() -> tuple[Parity, ...]:
-    """``PARITY`` of the kernel modules the families of the registry name (``<engine>_nb``
-    beside a family's engine module, when it has one)."""
+    """The entries the families' engine modules declare: their ``PARITY``, a tuple of keyword
+    arguments of :class:`Parity` (plain dicts, so those modules need not import this one)."""
     out: list[Parity] = []
     for f in FAMILIES:
         module = importlib.import_module(f.engine)
-        out.extend(getattr(module, "PARITY", ()))
+        out.extend(Parity(**entry) for entry in getattr(module, "PARITY", ()))
     return tuple(out)
 
 
