@@ -524,8 +524,9 @@ def render(e: dict) -> str:
         f"  Sahm (real time)   {_f(pol['sahm'])}; fed funds {_f(pol['dff'])}; 3m bill {_f(pol['tbill'])}",
     ]
     for fam in FAMILIES:
-        if fam.name in e:
-            lines += ["", *engine_of(fam).render(e[fam.name])]
+        own = engine_of(fam).render(e[fam.name]) if fam.name in e else []
+        if own:  # a family whose engine module builds its own section
+            lines += ["", *own]
     lines += [
         "",
         "Inputs used (value as published, observation date, public since):",
