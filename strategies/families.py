@@ -32,12 +32,14 @@ from typing import Any
 
 from data.errors import ParameterError
 from strategies.regimes import (
+    RRP,
     BalanceSheet,
     BalanceSheetParams,
     NetLiquidity,
     NetLiquidityParams,
     Phase,
     PolicyParams,
+    RrpParams,
 )
 
 Reads = tuple[tuple[str, ...], tuple[str, ...]]
@@ -102,6 +104,10 @@ def _phase_reads(p: PolicyParams) -> Reads:
     )
 
 
+def _rrp_reads(p: RrpParams) -> Reads:
+    return ("on_rrp_bn", "on_rrp_smooth_bn", "on_rrp_change_bn"), ("RRPONTSYD",)
+
+
 FAMILIES: tuple[Family, ...] = (
     Family(
         "balance_sheet",
@@ -130,6 +136,7 @@ FAMILIES: tuple[Family, ...] = (
         "engine.regimes.families.phase",
         _phase_reads,
     ),
+    Family("rrp", "rrp", RrpParams, RRP, "ON RRP", "engine.regimes.families.rrp", _rrp_reads),
 )
 """Every regime family, in allocation-table axis order."""
 

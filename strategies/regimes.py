@@ -77,6 +77,28 @@ class Phase(StrEnum):
         return list(type(self)).index(self)
 
 
+class RRP(StrEnum):
+    """ON RRP: the cash money-market funds park at the Fed's overnight reverse repo facility, the
+    note's second drain on bank deposits and the buffer QT runs down before reserves."""
+
+    UNKNOWN = "UNKNOWN"
+    """Warm-up: fewer than ``smooth_days + window_days`` trading days of history."""
+    BUILDING = "BUILDING"
+    """The balance rose more than ``band_bn`` over ``window_days``: cash flows into the facility."""
+    FLAT = "FLAT"
+    """The change is within the dead band and the balance is above the floor."""
+    DRAINING = "DRAINING"
+    """The balance fell more than ``band_bn`` over ``window_days``: the buffer drains, QT is
+    absorbed by money funds leaving the facility rather than by reserves."""
+    DEPLETED = "DEPLETED"
+    """The balance is below ``floor_bn`` (until it rises above ``floor_exit_bn``): the buffer
+    is gone, QT drains reserves directly."""
+
+    @property
+    def code(self) -> int:
+        return list(type(self)).index(self)
+
+
 MEASURES = ("soma", "walcl")
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -103,6 +125,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "sahm",
     "tbill",
     "vix",
+    "on_rrp_smooth_bn",
+    "on_rrp_change_bn",
 )
 """Daily point-in-time features the engine computes; overlays may name any of them."""
 
@@ -265,4 +289,65 @@ class PolicyParams:
             self,
             "fast_cut_days",
             "expected 1 to 2520 trading days",
+        )
+
+
+@dataclass(frozen=True)
+class RrpParams:
+    """ON RRP regime: BUILDING / FLAT / DRAINING / DEPLETED, with a floor hysteresis and a dwell.
+
+    The balance is RRPONTSYD ($bn, published 16:30 ET the day of the operation, so used from
+    the next decision), as known each day and smoothed by its median over the last
+    ``smooth_days`` trading days (quarter- and month-end spikes last a day); the change is
+    that level minus its value ``window_days`` trading days earlier.
+
+    Attributes
+    ----------
+    window_days : change window, in trading days (1 to 2520).
+    band_bn : dead band of the change in $bn: BUILDING above ``+band_bn``, DRAINING below
+        ``-band_bn`` (>= 0).
+    floor_bn : DEPLETED when the level falls below it ($bn, >= 0): the buffer is gone.
+    floor_exit_bn : DEPLETED ends only when the level rises above it (>= ``floor_bn``), so
+        a quarter-end spike (106bn on 2025-12-31 after months below 50bn) does not end it.
+    smooth_days : trading days of the trailing median of the level (1 = the raw level).
+    min_dwell_days : trading days a regime must last before it can change (0 to 2520).
+
+    Calibration of the defaults on the bundled data: DRAINING from 2023-06 to 2024-05 (the
+    facility fell from about $2.0T in mid-2023 to $0.5T; 625bn on 2024-01-19), DRAINING again
+    from 2024-10 into early 2025, DEPLETED in February-March 2025 (the balance dipped to
+    60-100bn) and from 2025-08 on (34bn on 2025-08-15, 16bn on 2026-03-31). Before the daily
+    facility (the 2013-09-23 exercise) and on days without an operation within a week, the
+    level reads 0 (:func:`engine.features.on_rrp_daily`), so the regime reads DEPLETED: no
+    ON RRP buffer stood between QT and reserves (as during QT1 in 2018-2019, when the
+    facility sat near zero).
+    """
+
+    window_days: int = 63
+    band_bn: float = 100.0
+    floor_bn: float = 100.0
+    floor_exit_bn: float = 150.0
+    smooth_days: int = 10
+    min_dwell_days: int = 10
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        check_field(
+            1 <= self.window_days <= 2520, self, "window_days", "expected 1 to 2520 trading days"
+        )
+        check_field(self.band_bn >= 0, self, "band_bn", "the dead band must be >= 0")
+        check_field(self.floor_bn >= 0, self, "floor_bn", "expected a floor >= 0 ($bn)")
+        check_field(
+            self.floor_exit_bn >= self.floor_bn,
+            self,
+            "floor_exit_bn",
+            f"the exit level must be >= floor_bn ({self.floor_bn})",
+        )
+        check_field(
+            1 <= self.smooth_days <= 252, self, "smooth_days", "expected 1 to 252 trading days"
+        )
+        check_field(
+            0 <= self.min_dwell_days <= 2520,
+            self,
+            "min_dwell_days",
+            "expected 0 to 2520 trading days",
         )
