@@ -186,6 +186,8 @@ def vectorbt_wide(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
     arrays), grouped per combination with shared cash, then the same metric definitions."""
     import vectorbt as vbt
 
+    from engine.window import INIT_CASH, MIN_SIZE
+
     plan = inputs.plan
     inp = plan.inputs
     k = len(rows)
@@ -208,8 +210,8 @@ def vectorbt_wide(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
         direction="longonly",
         fees=fees,
         slippage=slip,
-        min_size=0.0,
-        init_cash=1.0,
+        min_size=MIN_SIZE,
+        init_cash=INIT_CASH,
         cash_sharing=True,
         group_by=np.repeat(np.arange(k), 2),
         call_seq="auto",
@@ -224,7 +226,7 @@ def vectorbt_wide(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
     traded = np.zeros((inp.n_days, k))
     np.add.at(traded, (rec["idx"], rec["col"] // 2), rec["size"] * rec["price"])
     before = np.empty((inp.n_days, k))
-    before[0] = 1.0
+    before[0] = INIT_CASH
     before[1:] = (
         cash[:-1]
         + assets[:-1, 0::2] * inp.close[1:, None]

@@ -161,8 +161,8 @@ def _cycle_high_example(rng: np.random.Generator, n: int) -> tuple:
     return policy_inputs(rng, n)[:3]
 
 
-SHAPE = (4, 4, 7)
-"""Table shape of the allocation examples (a strategy using three families)."""
+SHAPE = tuple(f.size for f in FAMILIES[:3])
+"""Table shape of the allocation examples (a strategy using the first three families)."""
 
 
 def _cells_example(rng: np.random.Generator, n: int) -> tuple:

@@ -22,6 +22,7 @@ import pandas as pd
 from engine.allocation_nb import plan_orders_ref, target_weights_ref
 from engine.metrics import compute_metrics
 from engine.sweep.nb import METRICS
+from engine.window import INIT_CASH, MIN_SIZE
 
 _REL, _ABS = 1e-9, 1e-12
 
@@ -193,8 +194,8 @@ def run_combo_ref(
     slippage: float,
     first: int,
     last: int,
-    init_cash: float = 1.0,
-    min_size: float = 0.0,
+    init_cash: float = INIT_CASH,
+    min_size: float = MIN_SIZE,
 ) -> ComboRun:
     """Simulate one combination over days ``first..last`` (the portfolio starts in cash).
 
