@@ -74,22 +74,32 @@ def decision_mask(days: pd.DatetimeIndex, frequency: str) -> np.ndarray:
     return np.asarray(days.to_period(rule) != nxt.to_period(rule))
 
 
-def table_cells(codes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Allocation-table cell per day from per-family codes (:func:`~engine.allocation_nb.cell_codes_nb`).
+def table_cells(
+    codes: np.ndarray, shape: tuple[int, ...], columns: np.ndarray | None = None
+) -> np.ndarray:
+    """Allocation-table cells from per-family codes (:func:`~engine.allocation_nb.cell_codes_nb`).
 
     Parameters
     ----------
-    codes : integer array of shape (n_days, n_families): regime codes, in table axis order.
+    codes : integer array of shape (n_days, n_columns): regime codes.
     shape : the table's shape (one entry per family; ``()`` for a one-cell table).
+    columns : int64 array of shape (n_sets, len(shape)): the column each family reads, per
+        set; default one set reading columns ``0 .. len(shape) - 1`` in order.
 
     Returns
     -------
-    int32 array of shape (n_days,).
+    int32 array of shape (n_days, n_sets), Fortran order (one column per set).
     """
-    c = np.ascontiguousarray(codes, dtype=np.int64)
-    if c.ndim != 2 or c.shape[1] != len(shape):
-        raise ParameterError(f"codes of shape {c.shape}: expected (n_days, {len(shape)})")
-    return cell_codes_nb(c, np.asarray(shape, dtype=np.int64))
+    cols = np.arange(len(shape), dtype=np.int64)[None, :] if columns is None else columns
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    if codes.ndim != 2 or cols.ndim != 2 or cols.shape[1] != len(shape):
+        raise ParameterError(
+            f"codes of shape {codes.shape} and columns of shape {cols.shape}: expected "
+            f"(n_days, n_columns) and (n_sets, {len(shape)})"
+        )
+    if cols.size and (cols.min() < 0 or cols.max() >= codes.shape[1]):
+        raise ParameterError(f"columns: values outside 0..{codes.shape[1] - 1}")
+    return cell_codes_nb(codes, cols, np.asarray(shape, dtype=np.int64))
 
 
 def regime_cells(strategy: Strategy, frame: pd.DataFrame) -> np.ndarray:
@@ -102,7 +112,7 @@ def regime_cells(strategy: Strategy, frame: pd.DataFrame) -> np.ndarray:
     codes = np.zeros((len(frame), len(cols)), dtype=np.int64)
     for j, col in enumerate(cols):
         codes[:, j] = frame[col].to_numpy()
-    return table_cells(codes, strategy.table_shape())
+    return table_cells(codes, strategy.table_shape())[:, 0]
 
 
 def target_weights(strategy: Strategy, frame: pd.DataFrame) -> pd.Series:

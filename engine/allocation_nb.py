@@ -26,26 +26,31 @@ STATUS_PENDING = 3
 """Order placed on this day whose execution day lies beyond the last day."""
 
 
-def cell_codes_ref(codes: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    """Flat allocation-table cell of each day: the one place cell codes are computed.
+def cell_codes_ref(codes: np.ndarray, columns: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Flat allocation-table cells: the one place cell codes are computed.
 
-    Requires: ``codes``, integer array of shape (n_days, n_families): each family's regime
-    code per day (the families of the table, in its axis order); ``shape``, int64 array of
-    shape (n_families,): the table's shape.
-    Produces: int32 array of shape (n_days,): the C-order position of the day's codes in the
-    table, ``((c_0 * s_1 + c_1) * s_2 + c_2) ...``, so ``table.ravel()[cell]`` is
-    ``table[c_0, c_1, ...]``; 0 on every day when there are no families (a one-cell table).
+    Requires: ``codes``, integer array of shape (n_days, n_columns): regime codes, one column
+    per (family, parameter set); ``columns``, int64 array of shape (n_sets, n_families): for
+    each set of the table's families, the column of ``codes`` each family reads (in table axis
+    order); ``shape``, int64 array of shape (n_families,): the table's shape.
+    Produces: int32 array of shape (n_days, n_sets), Fortran order: the C-order position of
+    each day's codes in the table, ``((c_0 * s_1 + c_1) * s_2 + c_2) ...``, so
+    ``table.ravel()[cell]`` is ``table[c_0, c_1, ...]``; 0 everywhere when there are no
+    families (a one-cell table). One call serves a backtest (one set) or a sweep chunk (every
+    distinct set).
     Lag: none.
     """
     n = codes.shape[0]
-    k = codes.shape[1]
-    out = np.zeros(n, dtype=np.int32)
-    for t in range(n):
-        c = 0
-        for j in range(k):
-            c = c * shape[j] + codes[t, j]
-        out[t] = c
-    return out
+    m = columns.shape[0]
+    k = columns.shape[1]
+    out = np.zeros((m, n), dtype=np.int32)
+    for u in range(m):
+        for t in range(n):
+            c = 0
+            for j in range(k):
+                c = c * shape[j] + codes[t, columns[u, j]]
+            out[u, t] = c
+    return out.T
 
 
 def target_weights_ref(
@@ -59,8 +64,8 @@ def target_weights_ref(
 ) -> np.ndarray:
     """Target equity weight per day: table lookup + overlays, clipped to the bounds.
 
-    Requires: the table cell of each day's regimes (:func:`cell_codes_ref`), known at each
-    day's decision time, and the overlay features likewise.
+    Requires: the table cell of each day's regimes (a column of :func:`cell_codes_ref`),
+    known at each day's decision time, and the overlay features likewise.
     Produces: ``w[t] = clip(table[cells[t]] + sum_k slopes[k] * (x[t, k] - centers[k]),
     min_weight, max_weight)``; NaN when an overlay feature is NaN.
     Lag: none (the weight of day t uses what is known at t); execution adds its own lag.

@@ -166,14 +166,19 @@ SHAPE = tuple(f.size for f in FAMILIES[:3])
 
 
 def _cells_example(rng: np.random.Generator, n: int) -> tuple:
-    codes = np.column_stack([rng.integers(0, s, n) for s in SHAPE]).astype(np.int64)
-    return codes, np.array(SHAPE, dtype=np.int64)
+    """Codes of several parameter sets per family side by side, and the sets to combine."""
+    per_family = [int(rng.integers(1, 4)) for _ in SHAPE]
+    blocks = [rng.integers(0, s, (n, w)) for s, w in zip(SHAPE, per_family, strict=True)]
+    codes = np.asfortranarray(np.concatenate(blocks, axis=1).astype(np.int8))
+    starts = np.cumsum([0, *per_family[:-1]])
+    sets = np.column_stack([rng.integers(0, w, 5) for w in per_family]) + starts
+    return codes, sets.astype(np.int64), np.array(SHAPE, dtype=np.int64)
 
 
 def _weights_example(rng: np.random.Generator, n: int) -> tuple:
     k = int(rng.integers(0, 3))
     x = with_gaps(rng, rng.normal(0, 2, (n, k)).ravel(), 0.05).reshape(n, k)
-    cells = cell_codes_nb(*_cells_example(rng, n))
+    cells = np.ascontiguousarray(cell_codes_nb(*_cells_example(rng, n))[:, 0])
     table = rng.uniform(0, 1, int(np.prod(SHAPE)))
     return table, cells, x, rng.normal(0, 0.3, k), rng.normal(0, 1, k), 0.1, 0.9
 
@@ -243,11 +248,13 @@ def cycle_high_pandas(upper: np.ndarray, lower: np.ndarray, y10: np.ndarray) -> 
     return high.where(cycle > 0).to_numpy()
 
 
-def cells_ravel(codes: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    """Oracle of the table cells: ``np.ravel_multi_index`` (C order)."""
-    if codes.shape[1] == 0:
-        return np.zeros(len(codes), dtype=np.int32)
-    return np.ravel_multi_index(tuple(codes.T), tuple(shape)).astype(np.int32)
+def cells_ravel(codes: np.ndarray, columns: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Oracle of the table cells: ``np.ravel_multi_index`` (C order) of each set's columns."""
+    out = np.zeros((len(codes), len(columns)), dtype=np.int32, order="F")
+    for u, cols in enumerate(columns):
+        if len(cols):
+            out[:, u] = np.ravel_multi_index(tuple(codes[:, cols].T), tuple(shape))
+    return out
 
 
 def weights_matrix(

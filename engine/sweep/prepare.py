@@ -263,7 +263,8 @@ class ChunkArrays:
     ----------
     codes : int32 array of shape (n_days, n_sets), Fortran order: per distinct set of regime
         parameters in the chunk, the flat allocation-table cell of each day
-        (:func:`engine.allocation.table_cells` of the codes of the families the rules use).
+        (:func:`engine.allocation.table_cells` of the codes of the families the rules use,
+        all sets of the chunk in one kernel call).
     shape : the compact table's shape (:meth:`Strategy.table_shape`).
     tables : array of shape (n_tables, n_cells): the distinct allocation tables of the chunk,
         flattened in C order.
@@ -383,12 +384,15 @@ def chunk_arrays(
     for j, (_, inverse) in enumerate(fam):
         which[:, j] = inverse
     sets, code_idx = unique_rows(which)
-    codes = np.empty((inputs.n_days, len(sets)), dtype=np.int32, order="F")
-    for u, row in enumerate(sets):
-        per_family = np.empty((inputs.n_days, len(fam)), dtype=np.int64)
-        for j, (family_codes, _) in enumerate(fam):
-            per_family[:, j] = family_codes[:, row[j]]
-        codes[:, u] = table_cells(per_family, shape)
+    # Every family's code columns side by side; each set reads one column per family.
+    widths = [c.shape[1] for c, _ in fam]
+    starts = np.cumsum([0, *widths[:-1]]).astype(np.int64)
+    family_codes = (
+        np.asfortranarray(np.concatenate([c for c, _ in fam], axis=1))
+        if fam
+        else np.zeros((inputs.n_days, 0), dtype=np.int8, order="F")
+    )
+    codes = table_cells(family_codes, shape, sets + starts[None, : len(fam)])
     n_ov = len(strategy.overlays)
     ov_feat = np.zeros((k, n_ov), dtype=np.int64)
     ov_slope = np.empty((k, n_ov))

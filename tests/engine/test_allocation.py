@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data.errors import ParameterError
-from engine.allocation import decision_mask, plan_orders
+from engine.allocation import decision_mask, plan_orders, table_cells
 from engine.allocation_nb import (
     STATUS_EXECUTED,
     STATUS_NONE,
@@ -33,29 +33,34 @@ def _codes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np
 
 def _cells(table: np.ndarray, *codes: np.ndarray) -> np.ndarray:
     """The kernels' table cells of per-family codes (the one cell-code function)."""
-    return cell_codes_nb(np.column_stack(codes).astype(np.int64), np.array(table.shape))
+    return table_cells(np.column_stack(codes), table.shape)[:, 0]
 
 
 @pytest.mark.parametrize("shape", [(4, 4, 7), (4,), (7, 5), ()])
 def test_cell_codes_kernel_reference_oracle(shape: tuple[int, ...]) -> None:
-    """Cells are the C-order positions of the codes (np.ravel_multi_index), int32."""
+    """Cells are the C-order positions of the codes (np.ravel_multi_index), int32, for every
+    set of columns in one call, in Fortran order (one column per set)."""
     rng = np.random.default_rng(len(shape))
     n = 300
-    codes = np.zeros((n, len(shape)), dtype=np.int64)
+    codes = np.zeros((n, 2 * len(shape)), dtype=np.int8)
     for j, s in enumerate(shape):
-        codes[:, j] = rng.integers(0, s, n)
+        codes[:, 2 * j] = rng.integers(0, s, n)
+        codes[:, 2 * j + 1] = rng.integers(0, s, n)
+    sets = np.array([[2 * j + b for j in range(len(shape))] for b in (0, 1)], dtype=np.int64)
+    sets = sets.reshape(2, len(shape))
     dims = np.array(shape, dtype=np.int64)
-    got = cell_codes_nb(codes, dims)
-    assert got.dtype == np.int32 and got.shape == (n,)
-    np.testing.assert_array_equal(got, cell_codes_ref(codes, dims))
-    want = np.ravel_multi_index(tuple(codes.T), shape) if shape else np.zeros(n)
-    np.testing.assert_array_equal(got, want)
+    got = cell_codes_nb(codes, sets, dims)
+    assert got.dtype == np.int32 and got.shape == (n, 2) and got.flags.f_contiguous
+    np.testing.assert_array_equal(got, cell_codes_ref(codes, sets, dims))
+    for u in range(2):
+        want = np.ravel_multi_index(tuple(codes[:, sets[u]].T), shape) if shape else np.zeros(n)
+        np.testing.assert_array_equal(got[:, u], want)
 
 
 def test_cell_codes_do_not_overflow_past_255_cells() -> None:
-    shape = np.array([4, 4, 7, 5, 3], dtype=np.int64)  # 1,680 cells
-    codes = np.array([[3, 3, 6, 4, 2], [0, 0, 0, 0, 1]], dtype=np.int64)
-    assert cell_codes_nb(codes, shape).tolist() == [1679, 1]
+    shape = (4, 4, 7, 5, 3)  # 1,680 cells
+    codes = np.array([[3, 3, 6, 4, 2], [0, 0, 0, 0, 1]], dtype=np.int8)
+    assert table_cells(codes, shape)[:, 0].tolist() == [1679, 1]
 
 
 def _weights_oracle(table, bs, nl, ph, x, slopes, centers, lo, hi):

@@ -22,8 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.allocation import plan_orders, target_weights
-from engine.allocation_nb import cell_codes_nb
+from engine.allocation import plan_orders, table_cells, target_weights
 from engine.backtest import portfolio_path, prepare, run_backtest, simulate
 from engine.metrics import compute_metrics
 from engine.sweep import METRICS, run_sweep
@@ -132,7 +131,7 @@ def synthetic() -> dict:
     codes = np.empty((n, len(cells)), dtype=np.int32, order="F")
     for (b, m, p), c in cells.items():
         per_family = np.column_stack([bs[:, b], nl[:, m], ph[:, p]])
-        codes[:, c] = cell_codes_nb(per_family, np.array([4, 4, 7]))
+        codes[:, c] = table_cells(per_family, (4, 4, 7))[:, 0]
     ov_feat = rng.integers(0, 3, (k, 2))
     ov_slope = rng.normal(0.0, 0.1, (k, 2))
     return dict(
