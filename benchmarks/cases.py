@@ -1,5 +1,8 @@
 """The benchmark cases as data: what is timed, against what, on which inputs, and the floors.
 
+The kernel row times every entry of the parity table (:mod:`engine.parity`, the table the
+kernel tests run) against its reference; the cases pit the fused sweep against baselines.
+
 A :class:`Case` pits the fused sweep (``fast``) against a baseline (``slow``) on the same
 combinations and checks that both give the same numbers; its ratio is the baseline's time per
 combination over the sweep's. A :class:`Limit` compares one measurement with a target (ratio =
@@ -132,12 +135,12 @@ def _decoded(plan: Any, k: int) -> dict[str, Any]:
     from engine.sweep.prepare import chunk_arrays
 
     ch = chunk_arrays(plan.inputs, plan.strategy, plan.grid, k, k + 1)
-    code = ch.codes[:, ch.code_idx[0]].astype(np.int64)
+    cells = ch.codes[:, ch.code_idx[0]].astype(np.int64)
     return {
-        "bs": code // 28,
-        "nl": (code % 28) // 7,
-        "ph": code % 7,
+        "cells": cells,
+        "codes": np.column_stack(np.unravel_index(cells, ch.shape)) if ch.shape else None,
         "table": ch.tables[0],
+        "table_nd": ch.tables[0].reshape(ch.shape),
         "x": np.ascontiguousarray(ch.features[:, ch.ov_feat[0]]),
         "slopes": ch.ov_slope[0],
         "centers": ch.ov_center,
@@ -155,7 +158,7 @@ def _plan_weights(plan: Any, d: dict[str, Any]) -> np.ndarray:
 
     inp = plan.inputs
     w = target_weights_nb(
-        d["table"], d["bs"], d["nl"], d["ph"], d["x"], d["slopes"], d["centers"], d["lo"], d["hi"]
+        d["table"], d["cells"], d["x"], d["slopes"], d["centers"], d["lo"], d["hi"]
     )
     return plan_orders_nb(w, inp.decide, inp.ret_i, inp.ret_c, d["band"], d["lag"])[0]
 
@@ -183,6 +186,8 @@ def vectorbt_wide(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
     arrays), grouped per combination with shared cash, then the same metric definitions."""
     import vectorbt as vbt
 
+    from engine.window import INIT_CASH, MIN_SIZE
+
     plan = inputs.plan
     inp = plan.inputs
     k = len(rows)
@@ -205,8 +210,8 @@ def vectorbt_wide(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
         direction="longonly",
         fees=fees,
         slippage=slip,
-        min_size=0.0,
-        init_cash=1.0,
+        min_size=MIN_SIZE,
+        init_cash=INIT_CASH,
         cash_sharing=True,
         group_by=np.repeat(np.arange(k), 2),
         call_seq="auto",
@@ -221,7 +226,7 @@ def vectorbt_wide(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
     traded = np.zeros((inp.n_days, k))
     np.add.at(traded, (rec["idx"], rec["col"] // 2), rec["size"] * rec["price"])
     before = np.empty((inp.n_days, k))
-    before[0] = 1.0
+    before[0] = INIT_CASH
     before[1:] = (
         cash[:-1]
         + assets[:-1, 0::2] * inp.close[1:, None]
@@ -273,10 +278,8 @@ def numpy_reference(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
             inp.cash_price,
             inp.day_number,
             inp.decide,
-            d["table"],
-            d["bs"],
-            d["nl"],
-            d["ph"],
+            d["table_nd"],
+            d["codes"] if d["codes"] is not None else np.zeros((inp.n_days, 0), np.int64),
             d["x"],
             d["slopes"],
             d["centers"],
@@ -351,6 +354,14 @@ LIMITS: dict[str, Limit] = {
         floor=(10.0, 2.0),
         target=None,
     ),
+    "kernels": Limit(
+        "kernel vs its plain-Python reference (worst entry of engine.parity.PARITY)",
+        "x",
+        1.0,
+        True,
+        floor=(10.0, 5.0),
+        target=None,
+    ),
     "cache": Limit(
         "cold-process compile / warm (numba cache) process",
         "x",
@@ -362,6 +373,27 @@ LIMITS: dict[str, Limit] = {
 }
 """Measurements against a reference value; ``floor`` guards regressions, ``target`` is the
 issue's."""
+
+KERNEL_ROWS = {"full": 20_000, "quick": 5_000}
+"""Rows of the parity examples timed per kernel (per mode)."""
+
+
+def kernel_ratios(n: int, seed: int = 5) -> dict[str, tuple[float, float]]:
+    """Every entry of the parity table (:data:`engine.parity.PARITY`): the kernel and its
+    plain-Python reference on the same example of ``n`` rows, checked equal, timed (best of 3
+    after a warm-up). Returns name -> (reference seconds, kernel seconds)."""
+    from engine.parity import PARITY, same
+
+    out = {}
+    for p in PARITY:
+        args = p.example(np.random.default_rng(seed), n)
+        p.kernel(*args)  # warm-up: compilation or the numba cache
+        fast_s, fast = time_best(lambda p=p, args=args: p.kernel(*args), 3)
+        slow_s, slow = time_best(lambda p=p, args=args: p.reference(*args), 1)
+        if not same(fast, slow, p.exact):
+            raise AssertionError(f"{p.name}: the kernel differs from its reference")
+        out[p.name] = (slow_s, fast_s)
+    return out
 
 
 def time_best(fn: Callable[[], Any], rounds: int) -> tuple[float, Any]:

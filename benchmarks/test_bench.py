@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.cases import CASES, LIMITS, Case, Inputs, Mode
+from benchmarks.cases import CASES, KERNEL_ROWS, LIMITS, Case, Inputs, Mode, kernel_ratios
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,4 +124,21 @@ def test_startup_cache(benchmark, mode: Mode) -> None:
         ratio=LIMITS["cache"].ratio(ratio),
         detail=f"import + one-combination sweep: cold {cold['seconds']:.1f} s, warm "
         f"{warm['seconds']:.1f} s",
+    )
+
+
+def test_kernels(benchmark, mode: Mode) -> None:
+    """Each kernel of the parity table against its plain-Python reference (same outputs checked);
+    the ratio reported is the worst one."""
+    n = KERNEL_ROWS[mode.name]
+    timings = benchmark.pedantic(lambda: kernel_ratios(n), rounds=1, iterations=1)
+    ratios = {k: slow / max(fast, 1e-9) for k, (slow, fast) in timings.items()}
+    worst = min(ratios, key=lambda k: ratios[k])
+    benchmark.extra_info.update(
+        kind="limit",
+        key="kernels",
+        measured=ratios[worst],
+        ratio=LIMITS["kernels"].ratio(ratios[worst]),
+        detail=f"{len(ratios)} kernels on {n:,} rows; worst {worst} "
+        f"{ratios[worst]:,.0f}x; median {sorted(ratios.values())[len(ratios) // 2]:,.0f}x",
     )

@@ -3,12 +3,10 @@
 from data.errors import (
     DataError,
     FetchError,
-    GridError,
     LookAheadError,
     MissingDataError,
     ParameterError,
     RunoffError,
-    StrategyError,
     UnknownAssetError,
     UnknownSeriesError,
 )
@@ -25,7 +23,6 @@ __all__ = [
     "MANIFEST",
     "DataError",
     "FetchError",
-    "GridError",
     "KnownAt",
     "KnownGap",
     "LookAheadError",
@@ -37,7 +34,6 @@ __all__ = [
     "SeriesSpec",
     "SeriesStatus",
     "Store",
-    "StrategyError",
     "UnknownAssetError",
     "UnknownSeriesError",
     "VerifyReport",

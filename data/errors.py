@@ -2,8 +2,9 @@
 
 Library code raises these; only the CLI turns them into a one-line message and a
 non-zero exit code. Every message says what is wrong, where, and how to fix it.
-The hierarchy lives in the lowest package (``data``) so that ``strategies`` and
-``engine`` can share it without ``data`` ever importing ``engine``.
+The hierarchy is rooted in the lowest package (``data``) so that ``strategies`` and
+``engine`` can share it without ``data`` ever importing ``engine``; strategy and grid errors
+subclass it in :mod:`strategies.errors`.
 """
 
 from __future__ import annotations
@@ -47,13 +48,26 @@ class FetchError(RunoffError):
     """A live download failed or returned something unusable; the cache is untouched."""
 
 
-class StrategyError(RunoffError):
-    """A strategy spec (TOML file or dataclass) is invalid."""
-
-
 class ParameterError(RunoffError):
-    """A parameter value is out of its valid range or of the wrong type."""
+    """A parameter value is out of its valid range or of the wrong type.
 
+    When the error is about one named parameter, ``key`` names it (a dotted key such as
+    ``balance_sheet.window_weeks``, or a field of a parameter dataclass), ``value`` is the value
+    given and ``problem`` what is wrong with it; the message is then ``"<key> = <value!r>:
+    <problem>"`` (with the dataclass name in front for a field). Callers that know where the
+    value came from (a TOML key, a ``--param`` option) re-label the error from these fields,
+    never by parsing the message. Errors that are not about one parameter leave them None.
+    """
 
-class GridError(ParameterError):
-    """A sweep grid is invalid (unknown key, empty range, too large)."""
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str | None = None,
+        value: object = None,
+        problem: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.key = key
+        self.value = value
+        self.problem = problem

@@ -21,6 +21,7 @@ from engine.allocation_nb import (
     STATUS_NONE,
     STATUS_PENDING,
     STATUS_REPLACED,
+    cell_codes_nb,
     plan_orders_nb,
     target_weights_nb,
 )
@@ -34,13 +35,6 @@ FREQUENCIES: dict[str, str] = {
     "M": "the last trading day of each month",
 }
 """Rebalance frequencies -> what a decision day is."""
-
-REGIME_CODE_COLUMNS: tuple[str, str, str] = (
-    "balance_sheet_code",
-    "net_liquidity_code",
-    "phase_code",
-)
-"""Columns of the regime frame that index the allocation table, in table axis order."""
 
 STATUS_NAMES: dict[int, str] = {
     STATUS_NONE: "none",
@@ -80,16 +74,45 @@ def decision_mask(days: pd.DatetimeIndex, frequency: str) -> np.ndarray:
     return np.asarray(days.to_period(rule) != nxt.to_period(rule))
 
 
-def regime_codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The three regime code columns of a regime frame as contiguous int64 arrays."""
-    out = []
-    for col in REGIME_CODE_COLUMNS:
+def table_cells(
+    codes: np.ndarray, shape: tuple[int, ...], columns: np.ndarray | None = None
+) -> np.ndarray:
+    """Allocation-table cells from per-family codes (:func:`~engine.allocation_nb.cell_codes_nb`).
+
+    Parameters
+    ----------
+    codes : integer array of shape (n_days, n_columns): regime codes.
+    shape : the table's shape (one entry per family; ``()`` for a one-cell table).
+    columns : int64 array of shape (n_sets, len(shape)): the column each family reads, per
+        set; default one set reading columns ``0 .. len(shape) - 1`` in order.
+
+    Returns
+    -------
+    int32 array of shape (n_days, n_sets), Fortran order (one column per set).
+    """
+    cols = np.arange(len(shape), dtype=np.int64)[None, :] if columns is None else columns
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    if codes.ndim != 2 or cols.ndim != 2 or cols.shape[1] != len(shape):
+        raise ParameterError(
+            f"codes of shape {codes.shape} and columns of shape {cols.shape}: expected "
+            f"(n_days, n_columns) and (n_sets, {len(shape)})"
+        )
+    if cols.size and (cols.min() < 0 or cols.max() >= codes.shape[1]):
+        raise ParameterError(f"columns: values outside 0..{codes.shape[1] - 1}")
+    return cell_codes_nb(codes, cols, np.asarray(shape, dtype=np.int64))
+
+
+def regime_cells(strategy: Strategy, frame: pd.DataFrame) -> np.ndarray:
+    """Each day's allocation-table cell for ``strategy`` from a regime frame's code columns
+    (``<family>_code`` of :meth:`Strategy.families`): int32 array of shape (n_days,)."""
+    cols = [f"{name}_code" for name in strategy.families()]
+    for col in cols:
         if col not in frame:
-            raise ParameterError(
-                f"regime frame has no column {col!r}; expected {REGIME_CODE_COLUMNS}"
-            )
-        out.append(np.ascontiguousarray(frame[col].to_numpy(), dtype=np.int64))
-    return out[0], out[1], out[2]
+            raise ParameterError(f"regime frame has no column {col!r}; expected {cols}")
+    codes = np.zeros((len(frame), len(cols)), dtype=np.int64)
+    for j, col in enumerate(cols):
+        codes[:, j] = frame[col].to_numpy()
+    return table_cells(codes, strategy.table_shape())[:, 0]
 
 
 def target_weights(strategy: Strategy, frame: pd.DataFrame) -> pd.Series:
@@ -98,16 +121,15 @@ def target_weights(strategy: Strategy, frame: pd.DataFrame) -> pd.Series:
     Parameters
     ----------
     strategy : the strategy (its ``table()``, ``overlays``, ``min_weight``, ``max_weight``).
-    frame : regime frame with the code columns and every overlay feature.
+    frame : regime frame with the code columns of the strategy's families and every overlay
+        feature.
 
     Returns
     -------
     float64 Series indexed like ``frame``; NaN where an overlay feature is NaN.
     """
-    bs, nl, ph = regime_codes(frame)
-    table = np.ascontiguousarray(strategy.table(), dtype=np.float64)
-    if table.shape != (4, 4, 7):
-        raise ParameterError(f"allocation table has shape {table.shape}; expected (4, 4, 7)")
+    cells = regime_cells(strategy, frame)
+    table = np.ascontiguousarray(strategy.table(), dtype=np.float64).ravel()
     ov = strategy.overlays
     x = np.empty((len(frame), len(ov)), dtype=np.float64)
     for j, o in enumerate(ov):
@@ -120,9 +142,7 @@ def target_weights(strategy: Strategy, frame: pd.DataFrame) -> pd.Series:
     centers = np.array([o.center for o in ov], dtype=np.float64)
     w = target_weights_nb(
         table,
-        bs,
-        nl,
-        ph,
+        cells,
         x,
         slopes,
         centers,

@@ -1,4 +1,5 @@
-"""Allocation kernels: target weights from regime codes, and the order plan (numba + NumPy only).
+"""Allocation kernels: table cells and target weights from regime codes, and the order plan
+(numba + NumPy only).
 
 Each loop is written once in plain typed Python (``*_ref``, the reference) and compiled with
 numba (``*_nb``, ``cache=True``): the same statements, so a test of kernel == reference checks
@@ -25,11 +26,36 @@ STATUS_PENDING = 3
 """Order placed on this day whose execution day lies beyond the last day."""
 
 
+def cell_codes_ref(codes: np.ndarray, columns: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Flat allocation-table cells: the one place cell codes are computed.
+
+    Requires: ``codes``, integer array of shape (n_days, n_columns): regime codes, one column
+    per (family, parameter set); ``columns``, int64 array of shape (n_sets, n_families): for
+    each set of the table's families, the column of ``codes`` each family reads (in table axis
+    order); ``shape``, int64 array of shape (n_families,): the table's shape.
+    Produces: int32 array of shape (n_days, n_sets), Fortran order: the C-order position of
+    each day's codes in the table, ``((c_0 * s_1 + c_1) * s_2 + c_2) ...``, so
+    ``table.ravel()[cell]`` is ``table[c_0, c_1, ...]``; 0 everywhere when there are no
+    families (a one-cell table). One call serves a backtest (one set) or a sweep chunk (every
+    distinct set).
+    Lag: none.
+    """
+    n = codes.shape[0]
+    m = columns.shape[0]
+    k = columns.shape[1]
+    out = np.zeros((m, n), dtype=np.int32)
+    for u in range(m):
+        for t in range(n):
+            c = 0
+            for j in range(k):
+                c = c * shape[j] + codes[t, columns[u, j]]
+            out[u, t] = c
+    return out.T
+
+
 def target_weights_ref(
     table: np.ndarray,
-    bs_code: np.ndarray,
-    nl_code: np.ndarray,
-    phase_code: np.ndarray,
+    cells: np.ndarray,
     overlay_x: np.ndarray,
     slopes: np.ndarray,
     centers: np.ndarray,
@@ -38,15 +64,16 @@ def target_weights_ref(
 ) -> np.ndarray:
     """Target equity weight per day: table lookup + overlays, clipped to the bounds.
 
-    Requires: regime codes known at each day's decision time, overlay features likewise.
-    Produces: ``w[t] = clip(table[bs, nl, ph] + sum_k slopes[k] * (x[t, k] - centers[k]),
+    Requires: the table cell of each day's regimes (a column of :func:`cell_codes_ref`),
+    known at each day's decision time, and the overlay features likewise.
+    Produces: ``w[t] = clip(table[cells[t]] + sum_k slopes[k] * (x[t, k] - centers[k]),
     min_weight, max_weight)``; NaN when an overlay feature is NaN.
     Lag: none (the weight of day t uses what is known at t); execution adds its own lag.
 
     Parameters
     ----------
-    table : float64 array of shape (4, 4, 7), weight per (balance sheet, net liquidity, phase) code.
-    bs_code, nl_code, phase_code : integer arrays of shape (n_days,).
+    table : float64 array of shape (n_cells,): the allocation table, flattened in C order.
+    cells : integer array of shape (n_days,): each day's cell.
     overlay_x : float64 array of shape (n_days, n_overlays) (n_overlays may be 0).
     slopes, centers : float64 arrays of shape (n_overlays,).
     min_weight, max_weight : bounds, ``0 <= min_weight <= max_weight <= 1``.
@@ -55,11 +82,11 @@ def target_weights_ref(
     -------
     float64 array of shape (n_days,).
     """
-    n = bs_code.shape[0]
+    n = cells.shape[0]
     k = slopes.shape[0]
     out = np.empty(n, dtype=np.float64)
     for t in range(n):
-        w = table[bs_code[t], nl_code[t], phase_code[t]]
+        w = table[cells[t]]
         for j in range(k):
             w += slopes[j] * (overlay_x[t, j] - centers[j])
         if np.isnan(w):
@@ -152,5 +179,6 @@ def plan_orders_ref(
     return order_weight, drift, status
 
 
+cell_codes_nb = njit(cache=True)(cell_codes_ref)
 target_weights_nb = njit(cache=True)(target_weights_ref)
 plan_orders_nb = njit(cache=True)(plan_orders_ref)

@@ -28,28 +28,36 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from data.dates import parse_optional_day
-from data.errors import MissingDataError, ParameterError
+from data.errors import MissingDataError
 from data.manifest import INDEX_ID
 from data.release import business_day
 from data.store import Store
 from engine.allocation import decision_mask, plan_orders, target_weights
-from engine.cash import NO_CASH_RATE, cash_price_from_yield, cash_rate_asof, cash_yield
+from engine.cash import NO_CASH_RATE, cash_rate_asof
 from engine.events import default_events, event_table
 from engine.metrics import Metrics, compute_metrics, returns_by_regime
 from engine.regime_stats import regime_statistics
 from engine.relative import RelativeMetrics, relative_metrics
+from engine.window import (
+    INIT_CASH,
+    MIN_SIZE,
+    Inputs,
+    cash_price,
+    check_known_inside,
+    input_reason,
+    requested_range,
+    returns,
+)
+from strategies.families import NAMES
 
 if TYPE_CHECKING:
     from strategies import Strategy
 
-INIT_CASH = 1.0
-"""Initial cash of every simulated portfolio (results are ratios, any constant gives the same)."""
-
 CASH_ASSET = "CASH"
 """Column name of the cash asset."""
 
-REGIME_NAMES: tuple[str, ...] = ("balance_sheet", "net_liquidity", "phase")
+REGIME_NAMES: tuple[str, ...] = NAMES
+"""Regime columns of the frame (every family of :data:`strategies.families.FAMILIES`)."""
 
 PRICE_INDEX_NOTE = "S&P 500 price index (GSPC closes): dividends are excluded"
 
@@ -60,26 +68,6 @@ def _strategy(strategy: Strategy | str) -> Strategy:
 
         return load_strategy(strategy)
     return strategy
-
-
-def _start_reason(strategy: Strategy, name: str) -> str:
-    r = strategy.regimes
-    if name == "balance_sheet":
-        bs = r.balance_sheet
-        what = "SOMA (Treasuries + MBS)" if bs.measure == "soma" else "WALCL"
-        return f"balance-sheet growth needs {bs.window_weeks} weeks of {what} history"
-    if name == "net_liquidity":
-        return (
-            f"the net-liquidity regime needs {r.net_liquidity.window_weeks} weeks of WALCL, "
-            "TGA and reverse-repo history"
-        )
-    if name == "phase":
-        return "the policy phase needs the target rate, the 10y yield and the Sahm rule"
-    if name.startswith("overlay:"):
-        return f"overlay feature {name[8:]} is unknown before"
-    if name.startswith("cash:"):
-        return f"the cash rate {name[5:]} is first published (H.15, next business day)"
-    return f"{name} is unknown before"
 
 
 @dataclass(frozen=True)
@@ -118,12 +106,12 @@ class BacktestInputs:
     @property
     def ret_index(self) -> np.ndarray:
         """Close-to-close index returns (element 0 is 0)."""
-        return _returns(self.close)
+        return returns(self.close)
 
     @property
     def ret_cash(self) -> np.ndarray:
         """Close-to-close cash-asset returns (element 0 is 0)."""
-        return _returns(self.cash_price)
+        return returns(self.cash_price)
 
     def plan(self) -> pd.DataFrame:
         """The order plan of these inputs with the strategy's band and execution lag.
@@ -141,21 +129,14 @@ class BacktestInputs:
         )
 
 
-def _returns(price: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(price))
-    out[1:] = price[1:] / price[:-1] - 1.0
-    return out
-
-
 def input_columns(strategy: Strategy) -> dict[str, str]:
     """Inputs the strategy uses -> the frame column that says whether each is known.
 
     Regimes map to their code column (known when not 0 = UNKNOWN), overlays to the feature.
     """
     out = {}
-    for name in REGIME_NAMES:
-        if name in strategy.uses():
-            out[name] = f"{name}_code"
+    for name in strategy.families():
+        out[name] = f"{name}_code"
     for o in strategy.overlays:
         out[f"overlay:{o.feature}"] = o.feature
     return out
@@ -186,70 +167,32 @@ def prepare(
 
     strategy = _strategy(strategy)
     store = store or Store()
-    s_req, e_req = parse_optional_day(start, "--start"), parse_optional_day(end, "--end")
-    if s_req is not None and e_req is not None and s_req > e_req:
-        raise ParameterError(f"start {s_req.date()} is after end {e_req.date()}")
+    s_req, e_req = requested_range(start, end)
     frame = regime_frame(None, e_req, strategy.regimes, store=store)
     if len(frame) == 0:
         raise MissingDataError("no trading days up to the requested end")
     days_all = pd.DatetimeIndex(frame.index)
-    known = np.ones(len(frame), dtype=bool)
-    first_known: dict[str, int] = {}
+    owner = f"strategy {strategy.name} ({strategy.source})"
+    inputs = Inputs(days_all, np.isfinite(frame[INDEX_ID].to_numpy(dtype=np.float64)), owner)
     for name, col in input_columns(strategy).items():
         vals = frame[col].to_numpy()
         ok = vals != 0 if col.endswith("_code") else np.isfinite(vals.astype(np.float64))
-        first_known[name] = int(np.argmax(ok)) if ok.any() else -1
-        known &= ok
+        inputs.require(name, ok, input_reason(strategy, name))
     rate = strategy.cash_rate
     rate_all = cash_rate_asof(store, days_all, rate)
     if rate != NO_CASH_RATE:
         ok = np.isfinite(rate_all["value"].to_numpy())
-        first_known[f"cash:{rate}"] = int(np.argmax(ok)) if ok.any() else -1
-        known &= ok
-    known &= np.isfinite(frame[INDEX_ID].to_numpy(dtype=np.float64))
-    for name, i in first_known.items():
-        if i < 0:
-            raise MissingDataError(
-                f"strategy {strategy.name} ({strategy.source}): input {name} is never known up to "
-                f"{days_all[-1].date()}; {_start_reason(strategy, name)}"
-            )
-    if not known.any():
-        raise MissingDataError(
-            f"strategy {strategy.name}: its inputs ({', '.join(first_known) or 'the index'}) are "
-            f"never all known on the same day up to {days_all[-1].date()}"
-        )
-    i0 = int(np.argmax(known))
-    data_start = days_all[i0]
-    limiting = max(first_known, key=lambda k: first_known[k]) if first_known else "index"
-    reason = _start_reason(strategy, limiting) if first_known else "the index history starts"
-    if s_req is not None and s_req > data_start:
-        i0 = int(days_all.searchsorted(s_req))
-        note = f"start {days_all[min(i0, len(days_all) - 1)].date()} (as requested)"
-    elif s_req is not None:
-        note = f"start moved from {s_req.date()} to {data_start.date()}: {reason}"
-    else:
-        note = f"start {data_start.date()}: first day every input is known ({reason})"
-    if i0 >= len(days_all) - 1:
-        raise MissingDataError(
-            f"fewer than two trading days between {days_all[min(i0, len(days_all) - 1)].date()} "
-            f"and {days_all[-1].date()}; choose an earlier --start or a later --end"
-        )
+        inputs.require(f"cash:{rate}", ok, input_reason(strategy, f"cash:{rate}"))
+    win = inputs.window(s_req)
+    i0 = win.i0
     frame = frame.iloc[i0:]
     days = pd.DatetimeIndex(frame.index)
-    # Inside the window, a regime may still read UNKNOWN (its table cell applies); an unknown
-    # overlay feature would leave the weight undefined: refuse rather than carry on.
     for o in strategy.overlays:
-        bad = ~np.isfinite(frame[o.feature].to_numpy(dtype=np.float64))
-        if bad.any():
-            raise MissingDataError(
-                f"strategy {strategy.name}: overlay feature {o.feature} is unknown on "
-                f"{days[int(np.argmax(bad))].date()} inside the window; use --end before that day"
-            )
+        check_known_inside(
+            f"strategy {strategy.name}", f"overlay feature {o.feature}", frame[o.feature], days
+        )
     rate_win = rate_all.iloc[i0:]
-    cash_px = cash_price_from_yield(days, cash_yield(rate, rate_win["value"].to_numpy()))
-    if not np.isfinite(cash_px).all():
-        bad = int(np.argmax(~np.isfinite(cash_px)))
-        raise MissingDataError(f"cash rate {rate} is unknown on {days[max(bad - 1, 0)].date()}")
+    cash_px = cash_price(days, rate, rate_win["value"].to_numpy())
     target = target_weights(strategy, frame)
     decision = decision_mask(days, strategy.rebalance.frequency)
     return BacktestInputs(
@@ -261,9 +204,9 @@ def prepare(
         cash_price=cash_px,
         target=target,
         decision=decision,
-        data_start=data_start,
-        limiting_input=limiting,
-        start_note=note,
+        data_start=win.data_start,
+        limiting_input=win.limiting,
+        start_note=win.note,
     )
 
 
@@ -310,7 +253,7 @@ def simulate(
         direction="longonly",
         fees=np.array([[fees, 0.0]]),
         slippage=np.array([[slippage, 0.0]]),
-        min_size=0.0,
+        min_size=MIN_SIZE,
         init_cash=init_cash,
         cash_sharing=True,
         group_by=True,

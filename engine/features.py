@@ -25,7 +25,8 @@ from data.pit import asof, asof_positions
 from data.release import decision_times
 from data.store import Store
 from engine.regimes.nb import cycle_high_nb
-from strategies.regimes import FEATURE_NAMES, MEASURES, RegimeParams
+from strategies.families import RegimeParams
+from strategies.regimes import FEATURE_NAMES, MEASURES
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 """Weeks in an average month, for the monthly pace of a weekly change."""
@@ -393,6 +394,40 @@ def on_rrp_daily(store: Store, days: pd.DatetimeIndex) -> np.ndarray:
     return v
 
 
+def on_rrp_level(store: Store, days: pd.DatetimeIndex) -> np.ndarray:
+    """:func:`on_rrp_daily`, but NaN on days before any RRPONTSYD observation is public
+    (nothing known yet, so the ON RRP regime reads UNKNOWN there, not DEPLETED)."""
+    v = on_rrp_daily(store, days)
+    known = store.asof("RRPONTSYD", _days(days))["obs_date"].notna().to_numpy()
+    v[~known] = np.nan
+    return v
+
+
+def rrp_smoothed(
+    level_bn: np.ndarray, smooth_days: int, window_days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ON RRP level smoothed and its change, from the daily level as known each day.
+
+    ``smooth[t]`` is the median of ``level_bn[t - smooth_days + 1 .. t]`` (a trailing window:
+    one-day quarter- and month-end spikes do not move it); ``change[t] = smooth[t] -
+    smooth[t - window_days]``. Both NaN until their windows are full (rows only look back).
+
+    Returns
+    -------
+    (smooth, change): float64 arrays of shape (n_days,), $bn.
+    """
+    for name, v, hi in (("smooth_days", smooth_days, 252), ("window_days", window_days, 2520)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or not 1 <= v <= hi:
+            raise ParameterError(f"RrpParams.{name} = {v!r}: expected 1 to {hi} trading days")
+    x = pd.Series(np.asarray(level_bn, dtype=np.float64))
+    smooth = x.rolling(int(smooth_days), min_periods=int(smooth_days)).median().to_numpy()
+    change = np.full(len(smooth), np.nan)
+    k = int(window_days)
+    if len(smooth) > k:
+        change[k:] = smooth[k:] - smooth[:-k]
+    return smooth, change
+
+
 def btfp_available(store: Store) -> bool:
     """True when the store holds the BTFP series (``runoff data update H41RESPPALDKNWW``)."""
     return store.has(BTFP_ID)
@@ -415,6 +450,8 @@ def feature_frame(
     -------
     DataFrame of shape (n_days, len(FEATURE_NAMES)) indexed by ``days``. Levels are as-of
     values (``total_assets_bn`` WALCL, ``soma_bn``, ``reserves_bn`` WRESBAL, ``btfp_bn``);
+    ``on_rrp_smooth_bn`` / ``on_rrp_change_bn`` = the ON RRP level's trailing median and its
+    change (:func:`rrp_smoothed`, windows of the ``rrp`` parameters);
     ``bs_to_gdp`` = total assets / nominal GDP, both as known that day; ``y10_drawdown`` =
     10y - its cycle high (<= 0, pp); ``y10_minus_upper`` / ``_lower`` against the spliced
     range; ``tbill`` = DTB3 (discount basis), ``vix`` = VIXCLS. ``attrs`` records
@@ -425,8 +462,12 @@ def feature_frame(
     if not isinstance(params, RegimeParams):
         raise ParameterError(f"params = {params!r}: expected a RegimeParams")
     days = _days(days)
-    bs, nl = params.balance_sheet, params.net_liquidity
+    bs, nl, rrp = params.balance_sheet, params.net_liquidity, params.rrp
     gr = weekly_growth(measure_weekly(store, bs.measure), bs.window_weeks)
+    on_rrp = on_rrp_daily(store, days)
+    rrp_smooth, rrp_change = rrp_smoothed(
+        on_rrp_level(store, days), rrp.smooth_days, rrp.window_days
+    )
     nlw = net_liquidity_weekly(store)
     upper, lower, y10, sahm = policy_inputs(store, days)
     y2 = level(store, "DGS2", days)
@@ -448,7 +489,7 @@ def feature_frame(
         "net_liquidity_change_bn": carry(weekly_change(nlw, nl.window_weeks), "change", days),
         "bs_to_gdp": total / gdp,
         "reserves_bn": level(store, "WRESBAL", days),
-        "on_rrp_bn": on_rrp_daily(store, days),
+        "on_rrp_bn": on_rrp,
         "btfp_bn": btfp,
         "y10": y10,
         "y2": y2,
@@ -463,6 +504,8 @@ def feature_frame(
         "sahm": sahm,
         "tbill": level(store, "DTB3", days),
         "vix": level(store, "VIXCLS", days),
+        "on_rrp_smooth_bn": rrp_smooth,
+        "on_rrp_change_bn": rrp_change,
     }
     missing = set(FEATURE_NAMES) - set(cols)
     if missing:  # pragma: no cover - guards the contract with strategies.regimes

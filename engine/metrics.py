@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from strategies.regimes import REGIME_ENUMS
+from strategies.families import NAMES, REGIME_ENUMS
 
 TRADING_DAYS = 252
 """Annualisation factor of daily returns."""
@@ -233,7 +233,7 @@ def annualised_return(returns: np.ndarray) -> float:
 def returns_by_regime(
     returns: pd.DataFrame,
     regimes: pd.DataFrame,
-    columns: tuple[str, ...] = ("balance_sheet", "net_liquidity", "phase"),
+    columns: tuple[str, ...] = NAMES,
 ) -> pd.DataFrame:
     """Annualised return, volatility and share of time per regime value.
 

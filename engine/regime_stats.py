@@ -42,7 +42,7 @@ import pandas as pd
 
 from data.errors import ParameterError
 from engine.metrics import TRADING_DAYS
-from strategies.regimes import REGIME_ENUMS
+from strategies.families import REGIME_ENUMS
 
 CONFIDENCE = 0.90
 """Coverage of the bootstrap interval."""

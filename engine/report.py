@@ -46,6 +46,7 @@ from engine.tearsheet_figures import (
     rolling_figure,
     yearly_figure,
 )
+from strategies.families import FAMILIES
 
 if TYPE_CHECKING:
     from engine.backtest import BacktestResult
@@ -65,7 +66,21 @@ REGIME_COLORS: dict[str, str] = {
     "CUTTING_RECESSION": "#9467bd",
     "UNKNOWN": "#ffffff",
 }
-"""Shading colour per regime value (UNKNOWN is not shaded)."""
+"""Shading colour per regime value (UNKNOWN is not shaded); values of other families of the
+registry take :data:`PALETTE` colours by their code (:func:`regime_color`)."""
+
+PALETTE = ("#2ca02c", "#d62728", "#9467bd", "#bcbd22", "#1f77b4", "#ff7f0e", "#8c564b")
+
+
+def regime_color(value: str) -> str:
+    """The shading colour of a regime value of any family."""
+    if value in REGIME_COLORS:
+        return REGIME_COLORS[value]
+    for fam in FAMILIES:
+        if value in fam.enum.__members__:
+            return PALETTE[(fam.code(value) - 1) % len(PALETTE)]
+    return "#cccccc"
+
 
 SHADE_OPACITY = 0.15
 
@@ -104,7 +119,7 @@ def _shapes(labels: pd.Series, yref: str, xref: str) -> list[dict[str, Any]]:
                 x1=x1,
                 y0=0,
                 y1=1,
-                fillcolor=REGIME_COLORS.get(value, "#cccccc"),
+                fillcolor=regime_color(value),
                 opacity=SHADE_OPACITY,
                 line=dict(width=0),
                 layer="below",
@@ -125,9 +140,7 @@ def _legend_swatches(fig: Any, labels: pd.Series, regime: str, subplot: bool = T
                 y=[None],
                 mode="markers",
                 name=f"{regime}: {value}",
-                marker=dict(
-                    size=12, symbol="square", color=REGIME_COLORS.get(value, "#cccccc"), opacity=0.5
-                ),
+                marker=dict(size=12, symbol="square", color=regime_color(value), opacity=0.5),
                 legendgroup="regimes",
                 legendgrouptitle_text=f"Shading: {regime}",
                 hoverinfo="skip",
@@ -138,7 +151,7 @@ def _legend_swatches(fig: Any, labels: pd.Series, regime: str, subplot: bool = T
 
 def _shaded_values(labels: pd.Series, regime: str) -> list[str]:
     """The values of ``labels`` that are shaded (not UNKNOWN), in the regime enum's order."""
-    from strategies.regimes import REGIME_ENUMS
+    from strategies.families import REGIME_ENUMS
 
     present = set(labels.astype(str)) - {"UNKNOWN"}
     enum = REGIME_ENUMS.get(regime)

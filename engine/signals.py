@@ -27,6 +27,7 @@ from data.release import business_day
 from data.store import Store
 from engine.backtest import CASH_ASSET, REGIME_NAMES, BacktestInputs, prepare
 from engine.cash import NO_CASH_RATE
+from strategies.families import family
 
 if TYPE_CHECKING:
     from strategies import Strategy
@@ -62,33 +63,12 @@ FEATURE_SERIES: dict[str, tuple[str, ...]] = {
 
 
 def regime_inputs(strategy: Strategy) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Regime the strategy uses -> (feature columns it reads, published series behind them)."""
+    """Regime the strategy uses -> (feature columns it reads, published series behind them),
+    as its family declares them (:attr:`strategies.families.Family.reads`)."""
     out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    uses = strategy.uses()
-    if "balance_sheet" in uses:
-        soma = strategy.regimes.balance_sheet.measure == "soma"
-        out["balance_sheet"] = (
-            ("bs_growth", "soma_bn" if soma else "total_assets_bn"),
-            ("TREAST", "WSHOMCB") if soma else ("WALCL",),
-        )
-    if "net_liquidity" in uses:
-        out["net_liquidity"] = (
-            ("net_liquidity_bn", "net_liquidity_change_bn"),
-            FEATURE_SERIES["net_liquidity_bn"],
-        )
-    if "phase" in uses:
-        out["phase"] = (
-            (
-                "policy_upper",
-                "policy_lower",
-                "y10",
-                "y10_cycle_high",
-                "y10_drawdown",
-                "y10_minus_lower",
-                "sahm",
-            ),
-            ("DFEDTARU", "DFEDTARL", "DGS10", "SAHMREALTIME"),
-        )
+    for name in strategy.families():
+        fam = family(name)
+        out[name] = fam.reads(strategy.regimes.of(fam))
     return out
 
 

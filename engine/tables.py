@@ -7,27 +7,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from engine.metric_registry import METRIC_SPECS
+
 if TYPE_CHECKING:
     from engine.backtest import BacktestResult
     from engine.metrics import Metrics
 
-# (label, Metrics attribute, format)
-METRIC_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("Total return", "total_return", "pct"),
-    ("CAGR", "cagr", "pct"),
-    ("Volatility", "volatility", "pct"),
-    ("Sharpe (vs T-bill)", "sharpe", "num"),
-    ("Sortino (vs T-bill)", "sortino", "num"),
-    ("Max drawdown", "max_drawdown", "pct"),
-    ("  peak", "max_drawdown_peak", "date"),
-    ("  trough", "max_drawdown_trough", "date"),
-    ("  recovered", "max_drawdown_recovery", "date"),
-    ("Calmar", "calmar", "num"),
-    ("Turnover (per year)", "turnover", "pct"),
-    ("Exposure (mean weight)", "exposure", "pct"),
-    ("Time invested", "time_invested", "pct"),
-    ("Rebalances", "n_rebalances", "int"),
+METRIC_ROWS: tuple[tuple[str, str, str], ...] = tuple(
+    (m.label, m.name, m.fmt) for m in METRIC_SPECS if m.table
 )
+"""Rows of the strategy-vs-benchmark table: (label, Metrics attribute, format), from the
+metric registry (:mod:`engine.metric_registry`)."""
 
 
 # (label, RelativeMetrics attribute, format): the strategy against its benchmark.

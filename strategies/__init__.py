@@ -1,30 +1,33 @@
 """Strategy specs: declarative regime -> equity-weight rules, their TOML files and sweep grids.
 
+The regime families (names, parameter groups, enums, features, engine modules) are declared
+once in :mod:`strategies.families`; dotted keys are read, checked and replaced by
+:mod:`strategies.keys`; errors live in :mod:`strategies.errors`.
+
 ``load_strategy("qt_aware")`` loads a built-in (see ``builtin_names()``), ``load_strategy(path)``
 a TOML file; both return a validated, frozen :class:`Strategy`. This package never imports
 ``engine``.
 """
 
+from strategies.errors import GridError, StrategyError
+from strategies.families import FAMILIES, Family, RegimeParams
 from strategies.grid import Grid, expand_grid, parse_grid_option, parse_grid_options
-from strategies.regimes import RegimeParams
+from strategies.layout import to_dict, to_toml
 from strategies.spec import Costs, Overlay, Rebalance, Rule, Strategy
-from strategies.toml_io import (
-    builtin_names,
-    load_strategy,
-    parse_strategy,
-    read_strategy,
-    to_dict,
-    to_toml,
-)
+from strategies.toml_io import builtin_names, load_strategy, parse_strategy, read_strategy
 
 __all__ = [
+    "FAMILIES",
     "Costs",
+    "Family",
     "Grid",
+    "GridError",
     "Overlay",
     "Rebalance",
     "RegimeParams",
     "Rule",
     "Strategy",
+    "StrategyError",
     "builtin_names",
     "expand_grid",
     "load_strategy",

@@ -8,54 +8,35 @@ parameters first), so neighbouring combinations share regime parameters.
 
 Everything is validated before any work starts: unknown or non-sweepable keys, empty
 ranges, values of the wrong type or range, combinations that would give an invalid strategy,
-and a grid larger than ``limit`` without sampling raise :class:`~data.errors.GridError`.
+and a grid larger than ``limit`` without sampling raise :class:`~strategies.errors.GridError`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from data.errors import GridError
-from strategies.spec import (
-    TABLE_SHAPE,
-    Strategy,
-    check_combinations,
-    sweep_values,
-    value_range,
-)
+from strategies.errors import GridError
+from strategies.keys import check_combinations, read_text, sweep_values, value_range
+from strategies.spec import Strategy
 
 DEFAULT_LIMIT = 10**7
 """Largest grid run without sampling (and largest sample)."""
 _DENSE = 2 * 10**7
 """Grids up to this size are sampled by ``Generator.choice`` over flat indices."""
-_INT = re.compile(r"[+-]?\d+\Z")
-
-
-def _literal(text: str) -> Any:
-    """A ``--grid`` value: ``true``/``false``, an integer, a float, or the text itself."""
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if _INT.match(text):
-        return int(text)
-    try:
-        return float(text)
-    except ValueError:
-        return text
 
 
 def parse_grid_option(text: str) -> tuple[str, tuple]:
     """Parse ``KEY=V1,V2,...`` or ``KEY=START:STOP:STEP`` (stop inclusive).
 
-    Values are typed from their spelling (``8`` an int, ``8.0`` or ``1e-3`` a float, ``true`` a
-    bool); :func:`expand_grid` checks them against the key's type, so ``window_weeks=8.5`` fails
-    there. Example: ``parse_grid_option("balance_sheet.window_weeks=8,13,26")`` ->
+    Values are typed from their spelling by :func:`strategies.keys.read_text`, the parser of
+    ``--param`` and of TOML values (``8`` an int, ``8.0`` or ``1e-3`` a float, ``true`` /
+    ``false`` a bool, other text a string); :func:`expand_grid` checks them against the key's
+    type, so ``window_weeks=8.5`` and ``below_range=yes`` fail there. Example: ``parse_grid_option("balance_sheet.window_weeks=8,13,26")`` ->
     ``("balance_sheet.window_weeks", (8, 13, 26))``.
     """
     key, sep, rhs = text.partition("=")
@@ -69,13 +50,13 @@ def parse_grid_option(text: str) -> tuple[str, tuple]:
         if len(parts) != 3 or not all(p.strip() for p in parts):
             raise GridError(f"--grid {key}={rhs}: expected a range START:STOP:STEP")
         try:
-            return key, value_range(*(_literal(p.strip()) for p in parts))
+            return key, value_range(*(read_text(p) for p in parts))
         except ValueError as e:
             raise GridError(f"--grid {key}={rhs}: {e}") from None
     items = [s.strip() for s in rhs.split(",")]
     if not all(items):
         raise GridError(f"--grid {key}={rhs}: an empty value between commas")
-    return key, tuple(_literal(s) for s in items)
+    return key, tuple(read_text(s) for s in items)
 
 
 def parse_grid_options(texts: Iterable[str]) -> dict[str, tuple]:
@@ -210,14 +191,14 @@ class Grid:
         return out
 
     def tables(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Allocation table per combination: float64 array of shape (n, 4, 4, 7), equal to
-        ``strategy_at(k).table()`` for each combination k."""
+        """Allocation table per combination: float64 array of shape (n, *table_shape) (see
+        :meth:`Strategy.table_shape`), equal to ``strategy_at(k).table()`` for each k."""
         s = self.strategy
         cols = self.columns(start, stop)
         out = self.rule_weights(start, stop)[:, s.rule_index()]
         lo = np.asarray(cols.get("min_weight", s.min_weight), dtype=np.float64)
         hi = np.asarray(cols.get("max_weight", s.max_weight), dtype=np.float64)
-        extra = (slice(None),) + (None,) * len(TABLE_SHAPE)
+        extra = (slice(None),) + (None,) * len(s.table_shape())
         return np.clip(out, lo[extra] if lo.ndim else lo, hi[extra] if hi.ndim else hi)
 
 

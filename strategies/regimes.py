@@ -1,20 +1,21 @@
 """Regime vocabulary and parameters: the spec types shared by strategies and the engine.
 
 Each regime is a string :class:`~enum.Enum` at the API and an integer code inside the
-kernels (``code`` = position in :data:`CODES`). Code 0 is always ``UNKNOWN``: not enough
+kernels (``code`` = the member's position in its enum). Code 0 is always ``UNKNOWN``: not enough
 history yet (warm-up) or no data.
 
-Parameters are frozen dataclasses; every field is sweepable. Invalid values raise
-:class:`~data.errors.ParameterError` naming the field.
+Parameters are frozen dataclasses; every numeric and boolean field is sweepable. Invalid
+values raise :class:`~data.errors.ParameterError` naming the field (``err.key``). The registry
+that ties each enum and parameter class to its regime name, parameter group, features and
+engine implementation is :mod:`strategies.families`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, fields
-from enum import Enum, StrEnum
+from dataclasses import dataclass
+from enum import StrEnum
 
-from data.errors import ParameterError
+from strategies.keys import check_field, check_fields
 
 
 class BalanceSheet(StrEnum):
@@ -76,12 +77,27 @@ class Phase(StrEnum):
         return list(type(self)).index(self)
 
 
-REGIME_ENUMS: dict[str, type[Enum]] = {
-    "balance_sheet": BalanceSheet,
-    "net_liquidity": NetLiquidity,
-    "phase": Phase,
-}
-"""Regime name (as used in strategy files and frames) -> its enum."""
+class RRP(StrEnum):
+    """ON RRP: the cash money-market funds park at the Fed's overnight reverse repo facility, the
+    note's second drain on bank deposits and the buffer QT runs down before reserves."""
+
+    UNKNOWN = "UNKNOWN"
+    """Warm-up: fewer than ``smooth_days + window_days`` trading days of history."""
+    BUILDING = "BUILDING"
+    """The balance rose more than ``band_bn`` over ``window_days``: cash flows into the facility."""
+    FLAT = "FLAT"
+    """The change is within the dead band and the balance is above the floor."""
+    DRAINING = "DRAINING"
+    """The balance fell more than ``band_bn`` over ``window_days``: the buffer drains, QT is
+    absorbed by money funds leaving the facility rather than by reserves."""
+    DEPLETED = "DEPLETED"
+    """The balance is below ``floor_bn`` (until it rises above ``floor_exit_bn``): the buffer
+    is gone, QT drains reserves directly."""
+
+    @property
+    def code(self) -> int:
+        return list(type(self)).index(self)
+
 
 MEASURES = ("soma", "walcl")
 
@@ -109,29 +125,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "sahm",
     "tbill",
     "vix",
+    "on_rrp_smooth_bn",
+    "on_rrp_change_bn",
 )
 """Daily point-in-time features the engine computes; overlays may name any of them."""
-
-
-def _check(cond: bool, obj: object, name: str, msg: str) -> None:
-    if not cond:
-        raise ParameterError(f"{type(obj).__name__}.{name} = {getattr(obj, name)!r}: {msg}")
-
-
-def _check_types(obj: object) -> None:
-    for f in fields(obj):  # type: ignore[arg-type]
-        v = getattr(obj, f.name)
-        want = f.type if isinstance(f.type, str) else f.type.__name__
-        if want == "int" and (isinstance(v, bool) or not isinstance(v, int)):
-            raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected an integer")
-        if want == "float":
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise ParameterError(
-                    f"{type(obj).__name__}.{f.name} = {v!r}: expected a finite number"
-                )
-            object.__setattr__(obj, f.name, float(v))
-        if want == "bool" and not isinstance(v, bool):
-            raise ParameterError(f"{type(obj).__name__}.{f.name} = {v!r}: expected true or false")
 
 
 @dataclass(frozen=True)
@@ -169,39 +166,39 @@ class BalanceSheetParams:
     min_dwell_days: int = 20
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check(
+        check_fields(self)
+        check_field(
             self.measure in MEASURES,
             self,
             "measure",
             f"unknown measure; expected one of {MEASURES}",
         )
-        _check(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
-        _check(
+        check_field(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
+        check_field(
             self.expand_exit <= self.expand_enter,
             self,
             "expand_exit",
             f"the exit threshold must be <= expand_enter ({self.expand_enter})",
         )
-        _check(
+        check_field(
             self.contract_exit >= self.contract_enter,
             self,
             "contract_exit",
             f"the exit threshold must be >= contract_enter ({self.contract_enter})",
         )
-        _check(
+        check_field(
             self.contract_enter < self.expand_enter,
             self,
             "contract_enter",
             f"must be below expand_enter ({self.expand_enter})",
         )
-        _check(
+        check_field(
             self.contract_exit <= self.expand_exit,
             self,
             "contract_exit",
             f"the contraction exit must not sit inside the expansion band (expand_exit = {self.expand_exit})",
         )
-        _check(
+        check_field(
             0 <= self.min_dwell_days <= 2520,
             self,
             "min_dwell_days",
@@ -223,9 +220,9 @@ class NetLiquidityParams:
     band_bn: float = 150.0
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
-        _check(self.band_bn >= 0, self, "band_bn", "the dead band must be >= 0")
+        check_fields(self)
+        check_field(1 <= self.window_weeks <= 520, self, "window_weeks", "expected 1 to 520 weeks")
+        check_field(self.band_bn >= 0, self, "band_bn", "the dead band must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -261,31 +258,33 @@ class PolicyParams:
     fast_cut_days: int = 126
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        _check(
+        check_fields(self)
+        check_field(
             1 <= self.hike_memory_days <= 2520,
             self,
             "hike_memory_days",
             "expected 1 to 2520 trading days",
         )
-        _check(
+        check_field(
             1 <= self.cut_memory_days <= 2520,
             self,
             "cut_memory_days",
             "expected 1 to 2520 trading days",
         )
-        _check(self.y10_drop > 0, self, "y10_drop", "expected a positive fall in percentage points")
-        _check(self.sahm_threshold > 0, self, "sahm_threshold", "expected a positive level")
-        _check(
+        check_field(
+            self.y10_drop > 0, self, "y10_drop", "expected a positive fall in percentage points"
+        )
+        check_field(self.sahm_threshold > 0, self, "sahm_threshold", "expected a positive level")
+        check_field(
             0 <= self.intermeeting_days <= 60,
             self,
             "intermeeting_days",
             "expected 0 to 60 calendar days",
         )
-        _check(
+        check_field(
             self.fast_cut_bp > 0, self, "fast_cut_bp", "expected a positive number of basis points"
         )
-        _check(
+        check_field(
             1 <= self.fast_cut_days <= 2520,
             self,
             "fast_cut_days",
@@ -294,9 +293,63 @@ class PolicyParams:
 
 
 @dataclass(frozen=True)
-class RegimeParams:
-    """All regime parameters of one strategy."""
+class RrpParams:
+    """ON RRP regime: BUILDING / FLAT / DRAINING / DEPLETED, with a floor hysteresis and a dwell.
 
-    balance_sheet: BalanceSheetParams = BalanceSheetParams()
-    net_liquidity: NetLiquidityParams = NetLiquidityParams()
-    policy: PolicyParams = PolicyParams()
+    The balance is RRPONTSYD ($bn, published 16:30 ET the day of the operation, so used from
+    the next decision), as known each day and smoothed by its median over the last
+    ``smooth_days`` trading days (quarter- and month-end spikes last a day); the change is
+    that level minus its value ``window_days`` trading days earlier.
+
+    Attributes
+    ----------
+    window_days : change window, in trading days (1 to 2520).
+    band_bn : dead band of the change in $bn: BUILDING above ``+band_bn``, DRAINING below
+        ``-band_bn`` (>= 0).
+    floor_bn : DEPLETED when the level falls below it ($bn, >= 0): the buffer is gone.
+    floor_exit_bn : DEPLETED ends only when the level rises above it (>= ``floor_bn``), so
+        a quarter-end spike (106bn on 2025-12-31 after months below 50bn) does not end it.
+    smooth_days : trading days of the trailing median of the level (1 = the raw level).
+    min_dwell_days : trading days a regime must last before it can change (0 to 2520).
+
+    Calibration of the defaults on the bundled data: DRAINING from 2023-06 to 2024-05 (the
+    facility fell from about $2.0T in mid-2023 to $0.5T; 625bn on 2024-01-19), DRAINING again
+    from 2024-10 into early 2025, DEPLETED in February-March 2025 (the balance dipped to
+    60-100bn) and from 2025-08 on (34bn on 2025-08-15, 16bn on 2026-03-31). Before the first
+    RRPONTSYD observation is public (2003-02 in the bundled data) the regime reads UNKNOWN.
+    After it, before the daily facility (the 2013-09-23 exercise) and on days without an
+    operation within a week, the level reads 0 (:func:`engine.features.on_rrp_daily`), so
+    the regime reads DEPLETED: no
+    ON RRP buffer stood between QT and reserves (as during QT1 in 2018-2019, when the
+    facility sat near zero).
+    """
+
+    window_days: int = 63
+    band_bn: float = 100.0
+    floor_bn: float = 100.0
+    floor_exit_bn: float = 150.0
+    smooth_days: int = 10
+    min_dwell_days: int = 10
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        check_field(
+            1 <= self.window_days <= 2520, self, "window_days", "expected 1 to 2520 trading days"
+        )
+        check_field(self.band_bn >= 0, self, "band_bn", "the dead band must be >= 0")
+        check_field(self.floor_bn >= 0, self, "floor_bn", "expected a floor >= 0 ($bn)")
+        check_field(
+            self.floor_exit_bn >= self.floor_bn,
+            self,
+            "floor_exit_bn",
+            f"the exit level must be >= floor_bn ({self.floor_bn})",
+        )
+        check_field(
+            1 <= self.smooth_days <= 252, self, "smooth_days", "expected 1 to 252 trading days"
+        )
+        check_field(
+            0 <= self.min_dwell_days <= 2520,
+            self,
+            "min_dwell_days",
+            "expected 0 to 2520 trading days",
+        )

@@ -4,7 +4,7 @@ The layout (see ``strategies/builtin/*.toml``)::
 
     name = "qt_aware"
     description = "..."
-    [regimes.balance_sheet]      # fields of BalanceSheetParams (also net_liquidity, policy)
+    [regimes.balance_sheet]      # fields of each family's parameters (strategies.families)
     [allocation]                 # default, min_weight, max_weight, [[allocation.rules]]
     [[overlays]]                 # feature, slope, center
     [rebalance]                  # frequency, band
@@ -19,31 +19,24 @@ the key (or the line, for TOML syntax errors).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
-from data.errors import ParameterError, StrategyError
-from strategies.regimes import RegimeParams
-from strategies.spec import (
-    PARAM_GROUPS,
-    REGIMES,
-    Costs,
-    Overlay,
-    Rebalance,
-    Rule,
-    Strategy,
+from data.errors import ParameterError
+from strategies.errors import StrategyError
+from strategies.families import FAMILIES, NAMES, RegimeParams
+from strategies.keys import (
     check_combinations,
     did_you_mean,
-    param_key,
+    field_types,
+    relabel,
     value_range,
     where,
 )
+from strategies.spec import Costs, Overlay, Rebalance, Rule, Strategy
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 """Folder of the built-in strategy files (``<name>.toml``)."""
@@ -109,6 +102,11 @@ def read_strategy(path: str | os.PathLike[str], source: str | None = None) -> St
         mapping = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise StrategyError(f"{label}: invalid TOML: {e}") from None
+    if not mapping:
+        raise StrategyError(
+            f"{label}: the strategy file is empty (no keys, only comments or blank lines); "
+            'give at least name = "..." and an [allocation] table (see strategies/builtin/)'
+        )
     return parse_strategy(mapping, source)
 
 
@@ -127,22 +125,22 @@ def parse_strategy(mapping: Mapping[str, Any], source: str = "") -> Strategy:
         raise StrategyError(f'{w}: name: missing; add name = "..." at the top of the file')
 
     regimes = _table(w, mapping, "regimes")
-    _keys(w, regimes, PARAM_GROUPS, "regimes.")
+    _keys(w, regimes, [f.group for f in FAMILIES], "regimes.")
     groups = {}
-    for group, cls in PARAM_GROUPS.items():
-        values = _table(w, regimes, group, "regimes.")
-        _keys(w, values, [f.name for f in dataclasses.fields(cls)], f"regimes.{group}.")
+    for fam in FAMILIES:
+        values = _table(w, regimes, fam.group, "regimes.")
+        _keys(w, values, field_types(fam.params), f"regimes.{fam.group}.")
         try:
-            groups[group] = cls(**values)
+            groups[fam.group] = fam.params(**values)
         except ParameterError as e:
-            raise StrategyError(f"{w}: {param_key(group, e)}") from None
+            raise StrategyError(f"{w}: {relabel(e, f'regimes.{fam.group}.{e.key}')}") from None
 
     alloc = _table(w, mapping, "allocation")
     _keys(w, alloc, ("default", "min_weight", "max_weight", "rules"), "allocation.")
     rules = []
     for i, rule in enumerate(_tables(w, alloc, "rules", "allocation.")):
         key = f"allocation.rules[{i}]"
-        _keys(w, rule, ("name", "weight", *REGIMES), f"{key}.")
+        _keys(w, rule, ("name", "weight", *NAMES), f"{key}.")
         _require(w, rule, "weight", key, "every rule needs a weight")
         rules.append(Rule(**rule))
     overlays = []
@@ -188,44 +186,6 @@ def parse_strategy(mapping: Mapping[str, Any], source: str = "") -> Strategy:
     except ValueError as e:
         raise StrategyError(f"{w}: sweep: {e}") from None
     return strategy
-
-
-def to_dict(s: Strategy) -> dict[str, Any]:
-    """The strategy in the TOML layout; :func:`parse_strategy` of it gives back an equal strategy.
-
-    All regime parameters are written, defaults included, so the file means the same thing if
-    the defaults change later.
-    """
-    out: dict[str, Any] = {"name": s.name}
-    if s.description:
-        out["description"] = s.description
-    out["regimes"] = {g: dataclasses.asdict(getattr(s.regimes, g)) for g in PARAM_GROUPS}
-    rules = []
-    for r in s.rules:
-        row: dict[str, Any] = {"name": r.name} if r.name else {}
-        row.update(r.conditions())
-        row["weight"] = r.weight
-        rules.append(row)
-    out["allocation"] = {
-        "default": s.default_weight,
-        "min_weight": s.min_weight,
-        "max_weight": s.max_weight,
-        "rules": rules,
-    }
-    if s.overlays:
-        out["overlays"] = [dataclasses.asdict(o) for o in s.overlays]
-    out["rebalance"] = dataclasses.asdict(s.rebalance)
-    out["execution"] = {"lag": s.execution_lag}
-    out["costs"] = dataclasses.asdict(s.costs)
-    out["cash"] = {"rate": s.cash_rate}
-    if s.sweep:
-        out["sweep"] = {k: list(v) for k, v in s.sweep.items()}
-    return out
-
-
-def to_toml(s: Strategy) -> str:
-    """The strategy as TOML text (:func:`read_strategy` of it gives back an equal strategy)."""
-    return tomli_w.dumps(to_dict(s), multiline_strings=True)
 
 
 # -- helpers -------------------------------------------------------------------------------------

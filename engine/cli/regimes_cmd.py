@@ -16,18 +16,25 @@ import argparse
 import csv
 import io
 
-from data.errors import ParameterError
 from data.store import Store
 from engine.cli.common import add_command, json_text
-from engine.regimes.api import REGIME_NAMES, params_with, regime_frame, regime_spans
+from engine.regimes.api import regime_frame, regime_spans
 from engine.regimes.explain import explain, render
-from strategies.regimes import RegimeParams
+from strategies.families import FAMILIES, NAMES, RegimeParams
+from strategies.keys import replace_regimes, split_assignment
 
-_REGIMES_HELP = """\
-Print the regime timeline as spans of consecutive trading days: balance sheet
-(EXPANSION / PLATEAU / CONTRACTION), net liquidity (UP / FLAT / DOWN) and the policy and
-yield phase (HIKING / HOLD / FIRST_HALF / CUTTING / CUTTING_RECESSION / NEUTRAL), each
-as known at the 16:00 ET decision of every day (warm-up on all history before --start).
+_KINDS = "\n".join(
+    f"  {f.name:<14} {' / '.join(m.value for m in f.enum if m.value != 'UNKNOWN')}"
+    for f in FAMILIES
+)
+
+_REGIMES_HELP = f"""\
+Print the regime timeline as spans of consecutive trading days, one kind per regime family,
+each as known at the 16:00 ET decision of every day (warm-up on all history before --start;
+UNKNOWN before a regime's inputs are known):
+
+{_KINDS}
+
 --freq W or M first replaces each day's regime by the last one of its week or month.
 
 examples:
@@ -39,8 +46,8 @@ examples:
 _EXPLAIN_HELP = """\
 Explain one day: total assets and their running peak, change from the peak, pace per
 month, balance sheet / GDP, net liquidity and its change, reserves, ON RRP, BTFP (when
-downloaded), the 10y against the policy range, 10y - 2y, the real-time Sahm rule, the
-three regimes and the rule that produced each, and the observation date of every input.
+downloaded), the 10y against the policy range, 10y - 2y, the real-time Sahm rule, every
+regime and the rule that produced it, and the observation date of every input.
 A date that is not a trading day uses the last trading day on or before it.
 
 examples:
@@ -84,9 +91,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kind",
         action="append",
-        choices=REGIME_NAMES,
+        choices=NAMES,
         metavar="KIND",
-        help=f"only these regimes ({', '.join(REGIME_NAMES)}; repeatable)",
+        help=f"only these regimes ({', '.join(NAMES)}; repeatable)",
     )
     _add_params(p)
     out = p.add_mutually_exclusive_group()
@@ -115,13 +122,10 @@ def regime_params(args: argparse.Namespace) -> RegimeParams:
         params = load_strategy(args.strategy).regimes
     overrides: dict[str, object] = {}
     for item in getattr(args, "param", []) or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ParameterError(
-                f"--param {item!r}: expected KEY=VALUE, e.g. balance_sheet.window_weeks=26"
-            )
-        overrides[key.strip()] = value
-    return params_with(params, overrides)
+        key, value = split_assignment(item, "--param")
+        overrides[key] = value
+    out: RegimeParams = replace_regimes(params, overrides, label="--param ")
+    return out
 
 
 def cmd_regimes(args: argparse.Namespace) -> int:
@@ -156,7 +160,7 @@ def cmd_regimes(args: argparse.Namespace) -> int:
         return 0
     first, last = frame.index[0].date(), frame.index[-1].date()
     print(f"Regimes {first} to {last} ({len(frame)} trading days, freq {args.freq})")
-    for kind in REGIME_NAMES:
+    for kind in NAMES:
         sel = [r for r in rows if r["kind"] == kind]
         if not sel:
             continue

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-from pathlib import Path
 from typing import Any
 
-from data.errors import GridError
 from engine.cli.common import add_window_options
+from strategies.errors import GridError
 
 OUT_FORMATS = (".parquet", ".csv")
 
 
 def register(subparsers: Any) -> None:
-    from engine.sweep.run import SORT_METRICS
+    from engine.metric_registry import SORTABLE
 
     p = subparsers.add_parser(
         "sweep",
@@ -68,7 +66,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--metric",
         default="sharpe",
-        choices=list(SORT_METRICS),
+        choices=list(SORTABLE),
         help="sort key, best first (default sharpe)",
     )
     p.add_argument(
@@ -148,31 +146,12 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _jsonable(v: Any) -> Any:
-    if hasattr(v, "item") and not isinstance(v, str | bytes):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return v
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    cols = list(frame.columns)
-    return [
-        {c: _jsonable(v) for c, v in zip(cols, row, strict=True)}
-        for row in frame.itertuples(index=False, name=None)
-    ]
-
-
 def _check(args: argparse.Namespace) -> None:
     """Every option error, raised before any data is loaded."""
-    if args.out is not None and Path(args.out).suffix.lower() not in OUT_FORMATS:
-        raise GridError(
-            f"--out {args.out}: unknown format; expected a path ending in "
-            f"{' or '.join(OUT_FORMATS)}"
-        )
+    from engine.sweep.output import check_out
+
+    if args.out is not None:
+        check_out(args.out)
     if args.top is not None and args.top < 1:
         raise GridError(f"--top {args.top}: expected a positive integer")
     if args.walk_forward is not None and args.walk_forward < 1:
@@ -186,11 +165,11 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate the grid and options, run the sweep, print / write the results."""
+    """Validate the grid and options, run the sweep and its guards, print / write the results."""
     from data.store import Store
     from engine.sweep.guards import sweep_deflated_sharpe, sweep_pbo, walk_forward
+    from engine.sweep.output import render, sweep_document, write_rows
     from engine.sweep.run import describe, make_grid, plan_sweep, run_plan
-    from engine.tables import fmt, to_text
     from strategies import expand_grid, load_strategy, parse_grid_options
 
     _check(args)
@@ -211,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_sweep(strategy, grid, start=args.start, end=args.end, store=store)
     df = run_plan(plan, metric=args.metric, dask=args.dask, progress=progress)
     dsr = sweep_deflated_sharpe(plan, df) if df["sharpe"].notna().any() else None
-    pbo_res = sweep_pbo(plan, max_strategies=args.pbo_max, seed=args.seed) if args.pbo else None
+    pbo = sweep_pbo(plan, max_strategies=args.pbo_max, seed=args.seed) if args.pbo else None
     wf = None
     if args.walk_forward:
         wf = walk_forward(
@@ -225,134 +204,28 @@ def run(args: argparse.Namespace) -> int:
         )
     out = None
     if args.out:
-        rows = df if args.top is None else df.head(args.top)
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".csv":
-            rows.to_csv(out, index=False)
-        else:
-            rows.to_parquet(out, index=False)
+        out = write_rows(df if args.top is None else df.head(args.top), args.out)
     report = None
     if args.report:
         from engine.sweep.heatmap import write_heatmaps
 
         report = str(write_heatmaps(df, args.report, args.metric, pairs))
     top = df.head(args.top or 20)
-
+    guards: dict[str, Any] = {"dsr": dsr, "pbo": pbo, "walk_forward": wf}
     if args.json:
-        a = df.attrs
-        doc = {
-            "strategy": strategy.name,
-            "source": strategy.source,
-            "metric": args.metric,
-            "window": {"start": a["start"], "end": a["end"], "days": a["n_days"]},
-            "start_note": a["start_note"],
-            "keys": list(grid.keys),
-            "combinations": a["combinations"],
-            "grid_size": a["grid_size"],
-            "seconds": a["seconds"],
-            "ns_per_combination_day": a["ns_per_combo_day"],
-            "rows": _records(top),
-            "deflated_sharpe": None
-            if dsr is None
-            else {
-                k: _jsonable(getattr(dsr, k))
-                for k in (
-                    "dsr",
-                    "sharpe",
-                    "sr0",
-                    "n_trials",
-                    "variance",
-                    "n_obs",
-                    "skew",
-                    "kurtosis",
-                )
-            },
-            "pbo": None
-            if pbo_res is None
-            else {
-                "pbo": pbo_res.pbo,
-                "blocks": pbo_res.n_blocks,
-                "strategies": pbo_res.n_strategies,
-                "days": pbo_res.n_obs,
-            },
-            "walk_forward": None
-            if wf is None
-            else {
-                "folds": _records(wf.folds),
-                "summary": {k: _jsonable(v) for k, v in wf.summary.items()},
-            },
-            "out": None if out is None else str(out),
-            "report": report,
-        }
+        doc = sweep_document(df, top, source=strategy.source, out=out, report=report, **guards)
         json.dump(doc, sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
         return 0
-
-    shown = top.copy()
-    for c in shown.columns:
-        if shown[c].dtype.kind == "f":
-            shown[c] = [
-                fmt(v, "num")
-                if c
-                not in (
-                    "max_drawdown",
-                    "cagr",
-                    "total_return",
-                    "volatility",
-                    "exposure",
-                    "time_invested",
-                    "turnover",
-                )
-                else fmt(v, "pct")
-                for v in shown[c]
-            ]
-    lines = [
+    text = render(
+        df,
+        top,
         describe(df),
-        df.attrs["start_note"],
-        "",
-        f"Best {len(top)} of {len(df):,} by {args.metric}:",
-        to_text(shown.set_index("combo")),
-    ]
-    if dsr is not None:
-        ann = math.sqrt(252)
-        lines += [
-            "",
-            f"Deflated Sharpe ratio of the best: {dsr.dsr:.3f} (Sharpe "
-            f"{dsr.sharpe * ann:.2f} annualised vs {dsr.sr0 * ann:.2f} expected from the "
-            f"best of {dsr.n_trials} unskilled trials)",
-        ]
-    if pbo_res is not None:
-        lines += [
-            f"Probability of backtest overfitting (CSCV, {pbo_res.n_blocks} blocks, "
-            f"{pbo_res.n_strategies} combinations): {pbo_res.pbo:.2f}"
-        ]
-    if wf is not None:
-        cols = [
-            "fold",
-            "train_start",
-            "train_end",
-            "test_start",
-            "test_end",
-            "combo",
-            f"is_{args.metric}",
-            f"oos_{args.metric}",
-            "oos_cagr",
-            "oos_max_drawdown",
-            "oos_rank",
-        ]
-        s = wf.summary
-        lines += [
-            "",
-            f"Walk-forward ({args.wf_mode}, embargo {args.embargo} days):",
-            wf.folds[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"),
-            f"Chained out-of-sample: CAGR {fmt(s['cagr'], 'pct')}, Sharpe "
-            f"{fmt(s['sharpe'], 'num')}, max drawdown {fmt(s['max_drawdown'], 'pct')} "
-            f"over {int(s['days'])} days",
-        ]
-    if out is not None:
-        lines += ["", f"Rows written to {out}"]
-    if report:
-        lines += [f"Report: {report}"]
-    print("\n".join(lines))
+        wf_mode=args.wf_mode,
+        embargo=args.embargo,
+        out=out,
+        report=report,
+        **guards,
+    )
+    print(text)
     return 0

@@ -1,11 +1,15 @@
 """The pandas face of the regime kernels: validate, call the kernels once, label the result.
 
-String enums (:mod:`strategies.regimes`) at this API, int8 codes inside the kernels.
+String enums (:mod:`strategies.regimes`) at this API, int8 codes inside the kernels. Every
+family of the registry (:data:`strategies.families.FAMILIES`) gets its columns in
+:func:`regime_frame` through its engine module (:mod:`engine.regimes.families`); the
+per-family wrappers (``balance_sheet_codes``, ``phase_trace``, ...) live there and are
+re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from enum import Enum
 
 import numpy as np
@@ -16,142 +20,49 @@ from data.manifest import INDEX_ID
 from data.panel import trading_days
 from data.store import Store
 from engine import features as F
-from engine.regimes.nb import balance_sheet_nb, net_liquidity_nb, phase_nb, phase_trace_nb
-from strategies.regimes import (
-    REGIME_ENUMS,
-    BalanceSheetParams,
-    NetLiquidityParams,
-    PolicyParams,
-    RegimeParams,
-)
+from engine.regimes.families import engine_of, need
+from engine.regimes.families.balance_sheet import balance_sheet_codes
+from engine.regimes.families.net_liquidity import net_liquidity_codes
+from engine.regimes.families.phase import PhaseTrace, phase_codes, phase_trace
+from strategies.families import FAMILIES, NAMES, RegimeParams
+from strategies.keys import replace_regimes
 
-REGIME_NAMES: tuple[str, ...] = tuple(REGIME_ENUMS)
-"""``balance_sheet``, ``net_liquidity``, ``phase``: the regime columns of :func:`regime_frame`."""
+REGIME_NAMES: tuple[str, ...] = NAMES
+"""The regime columns of :func:`regime_frame`: every family of the registry, in its order."""
 
-
-def _f64(x: object, name: str) -> np.ndarray:
-    a = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
-    if a.ndim != 1:
-        raise ParameterError(f"{name}: expected a 1-d array (time on axis 0), got shape {a.shape}")
-    return a
-
-
-def _need(params: object, cls: type, name: str) -> None:
-    if not isinstance(params, cls):
-        raise ParameterError(f"{name} = {params!r}: expected a {cls.__name__}")
-
-
-def balance_sheet_codes(growth: np.ndarray, params: BalanceSheetParams) -> np.ndarray:
-    """Balance-sheet regime codes (int8 array of shape (n_days,)) from daily growth.
-
-    See :func:`engine.regimes.nb.balance_sheet_nb` for the rules.
-    """
-    _need(params, BalanceSheetParams, "params")
-    return balance_sheet_nb(
-        _f64(growth, "growth"),
-        params.expand_enter,
-        params.expand_exit,
-        params.contract_enter,
-        params.contract_exit,
-        params.min_dwell_days,
-    )
-
-
-def net_liquidity_codes(change_bn: np.ndarray, params: NetLiquidityParams) -> np.ndarray:
-    """Net-liquidity regime codes (int8 array of shape (n_days,)) from the daily change ($bn)."""
-    _need(params, NetLiquidityParams, "params")
-    return net_liquidity_nb(_f64(change_bn, "change_bn"), params.band_bn)
-
-
-def _phase_args(upper, lower, y10, sahm, day_number, params: PolicyParams) -> tuple:
-    _need(params, PolicyParams, "params")
-    arrays = [_f64(upper, "upper"), _f64(lower, "lower"), _f64(y10, "y10"), _f64(sahm, "sahm")]
-    dn = np.ascontiguousarray(np.asarray(day_number, dtype=np.int64))
-    n = len(arrays[0])
-    for name, a in zip(("lower", "y10", "sahm", "day_number"), [*arrays[1:], dn], strict=True):
-        if len(a) != n:
-            raise ParameterError(f"{name}: length {len(a)} differs from upper's {n}")
-    return (
-        *arrays,
-        dn,
-        params.hike_memory_days,
-        params.cut_memory_days,
-        params.y10_drop,
-        params.below_range,
-        params.sahm_threshold,
-        params.intermeeting_days,
-        params.fast_cut_bp,
-        params.fast_cut_days,
-    )
-
-
-def phase_codes(
-    upper: np.ndarray,
-    lower: np.ndarray,
-    y10: np.ndarray,
-    sahm: np.ndarray,
-    day_number: np.ndarray,
-    params: PolicyParams,
-) -> np.ndarray:
-    """Policy/yield phase codes (int8 array of shape (n_days,)); see :func:`~engine.regimes.nb.phase_nb`."""
-    return phase_nb(*_phase_args(upper, lower, y10, sahm, day_number, params))
-
-
-@dataclass(frozen=True)
-class PhaseTrace:
-    """The phase kernel's state behind each day's decision (arrays of shape (n_days,)).
-
-    Rows (``last_hike``, ``last_cut``, ``cycle_start``) are positions in the input, -1 = none.
-    ``rec_why`` is a bit mask: 1 Sahm rule, 2 inter-meeting cut, 4 cuts piling up.
-    """
-
-    codes: np.ndarray
-    last_hike: np.ndarray
-    last_cut: np.ndarray
-    cycle_start: np.ndarray
-    cycle_high: np.ndarray
-    rec_why: np.ndarray
-    cut_sum_bp: np.ndarray
-
-
-def phase_trace(
-    upper: np.ndarray,
-    lower: np.ndarray,
-    y10: np.ndarray,
-    sahm: np.ndarray,
-    day_number: np.ndarray,
-    params: PolicyParams,
-) -> PhaseTrace:
-    """The phase codes with the state behind them (for ``runoff explain``)."""
-    return PhaseTrace(*phase_trace_nb(*_phase_args(upper, lower, y10, sahm, day_number, params)))
+__all__ = [
+    "REGIME_NAMES",
+    "PhaseTrace",
+    "balance_sheet_codes",
+    "labels",
+    "net_liquidity_codes",
+    "params_with",
+    "phase_codes",
+    "phase_trace",
+    "regime_codes",
+    "regime_frame",
+    "regime_spans",
+    "resample_codes",
+]
 
 
 def regime_codes(
-    features: pd.DataFrame, params: RegimeParams | None = None
+    features: pd.DataFrame | Mapping[str, np.ndarray], params: RegimeParams | None = None
 ) -> dict[str, np.ndarray]:
-    """The three regimes' int8 codes from a :func:`~engine.features.feature_frame`.
+    """Every family's int8 codes from a :func:`~engine.features.feature_frame`.
 
     Returns
     -------
-    dict ``regime name -> int8 array of shape (n_days,)``.
+    dict ``regime name -> int8 array of shape (n_days,)``, in registry order.
     """
     params = params if params is not None else RegimeParams()
-    _need(params, RegimeParams, "params")
-    f = features
-    return {
-        "balance_sheet": balance_sheet_codes(f["bs_growth"].to_numpy(), params.balance_sheet),
-        "net_liquidity": net_liquidity_codes(
-            f["net_liquidity_change_bn"].to_numpy(), params.net_liquidity
-        ),
-        "phase": phase_codes(
-            f["policy_upper"].to_numpy(),
-            f["policy_lower"].to_numpy(),
-            f["y10"].to_numpy(),
-            f["sahm"].to_numpy(),
-            F.day_numbers(f.index),
-            params.policy,
-        ),
-    }
+    need(params, RegimeParams, "params")
+    if isinstance(features, pd.DataFrame):
+        cols: dict[str, np.ndarray] = {c: features[c].to_numpy() for c in features.columns}
+        cols["day_number"] = F.day_numbers(pd.DatetimeIndex(features.index))
+    else:
+        cols = dict(features)
+    return {f.name: engine_of(f).codes(cols, params.of(f)) for f in FAMILIES}
 
 
 def labels(codes: np.ndarray, enum: type[Enum]) -> np.ndarray:
@@ -182,13 +93,13 @@ def regime_frame(
     Returns
     -------
     DataFrame indexed by trading day (``date``): every column of
-    :data:`~strategies.regimes.FEATURE_NAMES`, ``GSPC`` (the close), the regimes
-    ``balance_sheet``, ``net_liquidity``, ``phase`` (enum strings) and their int8 codes
-    ``balance_sheet_code``, ``net_liquidity_code``, ``phase_code``. ``attrs`` carries the
+    :data:`~strategies.regimes.FEATURE_NAMES`, ``GSPC`` (the close), one column per regime
+    family of the registry (``balance_sheet``, ``net_liquidity``, ``phase``, ...: enum
+    strings) and then their int8 codes (``balance_sheet_code``, ...). ``attrs`` carries the
     feature frame's ``unavailable`` and ``rrp_source`` and the ``params``.
     """
     params = params if params is not None else RegimeParams()
-    _need(params, RegimeParams, "params")
+    need(params, RegimeParams, "params")
     store = store if store is not None else Store()
     wanted = trading_days(start, end, store=store)
     days = trading_days(None, wanted[-1], store=store)
@@ -196,10 +107,10 @@ def regime_frame(
     codes = regime_codes(feats, params)
     out = feats.copy()
     out[INDEX_ID] = store.asof(INDEX_ID, days)["value"].to_numpy()
-    for name in REGIME_NAMES:
-        out[name] = labels(codes[name], REGIME_ENUMS[name])
-    for name in REGIME_NAMES:
-        out[f"{name}_code"] = codes[name]
+    for f in FAMILIES:
+        out[f.name] = labels(codes[f.name], f.enum)
+    for f in FAMILIES:
+        out[f"{f.name}_code"] = codes[f.name]
     out.index.name = "date"
     out = out.loc[wanted[0] :]
     out.attrs.update(feats.attrs)
@@ -255,61 +166,12 @@ def regime_spans(frame: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "regime", "start", "end", "days"])
 
 
-_GROUPS = {
-    "balance_sheet": BalanceSheetParams,
-    "net_liquidity": NetLiquidityParams,
-    "policy": PolicyParams,
-}
-
-
-def _parse_value(text: str, kind: str, key: str) -> object:
-    t = text.strip()
-    if kind == "int":
-        try:
-            return int(t)
-        except ValueError:
-            raise ParameterError(f"{key} = {text!r}: expected an integer") from None
-    if kind == "float":
-        try:
-            return float(t)
-        except ValueError:
-            raise ParameterError(f"{key} = {text!r}: expected a number") from None
-    if kind == "bool":
-        low = t.lower()
-        if low in ("true", "1", "yes", "on"):
-            return True
-        if low in ("false", "0", "no", "off"):
-            return False
-        raise ParameterError(f"{key} = {text!r}: expected true or false")
-    return t
-
-
-def params_with(params: RegimeParams, overrides: dict[str, object]) -> RegimeParams:
+def params_with(params: RegimeParams, overrides: Mapping[str, object]) -> RegimeParams:
     """``params`` with dotted overrides, e.g. ``{"balance_sheet.window_weeks": 26}``.
 
-    Values may be strings (parsed by the field's type, as the CLI passes them) or values
-    of the field's type. Unknown keys and invalid values raise
-    :class:`~data.errors.ParameterError` naming the key or field.
+    Values may be text (read as TOML values by :func:`strategies.keys.read_text`, as the CLI
+    passes them) or values of the field's type. Unknown keys and invalid values raise
+    :class:`~data.errors.ParameterError` naming the dotted key (``err.key``).
     """
-    from dataclasses import fields, replace
-
-    groups = {name: getattr(params, name) for name in _GROUPS}
-    for key, value in overrides.items():
-        group, _, field = key.partition(".")
-        if group not in _GROUPS:
-            raise ParameterError(
-                f"regime parameter {key!r}: unknown group {group!r}; expected one of "
-                f"{', '.join(_GROUPS)} (e.g. balance_sheet.window_weeks=26)"
-            )
-        known = {
-            f.name: (f.type if isinstance(f.type, str) else f.type.__name__)
-            for f in fields(_GROUPS[group])
-        }
-        if field not in known:
-            raise ParameterError(
-                f"regime parameter {key!r}: unknown field {field!r}; expected one of "
-                f"{', '.join(known)}"
-            )
-        v = _parse_value(value, known[field], key) if isinstance(value, str) else value
-        groups[group] = replace(groups[group], **{field: v})
-    return RegimeParams(**groups)
+    out: RegimeParams = replace_regimes(params, overrides)
+    return out

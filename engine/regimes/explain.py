@@ -20,8 +20,9 @@ from data.release import decision_times
 from data.store import Store
 from engine import features as F
 from engine.regimes.api import phase_trace, regime_frame
+from engine.regimes.families import engine_of
 from engine.regimes.nb import REC_FAST, REC_INTERMEETING, REC_SAHM
-from strategies.regimes import RegimeParams
+from strategies.families import FAMILIES, RegimeParams
 
 BTFP_UNAVAILABLE = "unavailable: not in the bundled data; run `runoff data update H41RESPPALDKNWW`"
 
@@ -279,10 +280,11 @@ def explain(
     Returns
     -------
     dict with ``date``, ``requested``, ``balance_sheet``, ``net_liquidity``, ``liquidity``
-    (reserves, ON RRP, BTFP), ``policy`` (the phase and its inputs), ``inputs`` (each raw
-    series used: value in published units, ``obs_date``, ``available_at``), ``missing``
-    (each input with nothing public yet on that day: ``series``, ``first_obs_date``,
-    ``first_available_at``) and ``params``.
+    (reserves, ON RRP, BTFP), ``policy`` (the phase and its inputs), one section per family
+    whose engine module builds it (keyed by the regime name, e.g. ``rrp``: ``regime``,
+    ``since``, ``why`` and its inputs), ``inputs`` (each raw series used: value in published
+    units, ``obs_date``, ``available_at``), ``missing`` (each input with nothing public yet on
+    that day: ``series``, ``first_obs_date``, ``first_available_at``) and ``params``.
     """
     params = params if params is not None else RegimeParams()
     store = store if store is not None else Store()
@@ -438,6 +440,13 @@ def explain(
         ids.append(F.BTFP_ID)
     ids += ["DFEDTAR"] if day < F.SPLICE_DATE else ["DFEDTARU", "DFEDTARL"]
     ids += ["DGS10", "DGS2", "SAHMREALTIME", "DFF", "DTB3", "VIXCLS", INDEX_ID]
+    # Families whose engine module builds its own section (registry order, after the above).
+    sections = {}
+    for fam in FAMILIES:
+        section = engine_of(fam).explain(frame, t, params.of(fam), store)
+        if section is not None:
+            sections[fam.name] = section
+            ids += [s for s in fam.series(params.of(fam)) if s not in ids and store.has(s)]
     inputs = [_input(store, sid, day) for sid in ids]
     return {
         "date": day.date().isoformat(),
@@ -447,13 +456,10 @@ def explain(
         "net_liquidity": net_liquidity,
         "liquidity": liquidity,
         "policy": policy,
+        **sections,
         "inputs": inputs,
         "missing": [_first_release(store, i["series"]) for i in inputs if i["value"] is None],
-        "params": {
-            "balance_sheet": vars(params.balance_sheet).copy(),
-            "net_liquidity": vars(params.net_liquidity).copy(),
-            "policy": vars(params.policy).copy(),
-        },
+        "params": {group: vars(p).copy() for group, p in params.items()},
     }
 
 
@@ -562,6 +568,12 @@ def render(e: dict) -> str:
         f"drawdown {_f(pol['y10_drawdown'], '+.2f')}",
         f"  10y - 2y           {_f(pol['y10_minus_y2'], '+.2f')} (2y {_f(pol['y2'])})",
         f"  Sahm (real time)   {_f(pol['sahm'])}; fed funds {_f(pol['dff'])}; 3m bill {_f(pol['tbill'])}",
+    ]
+    for fam in FAMILIES:
+        own = engine_of(fam).render(e[fam.name]) if fam.name in e else []
+        if own:  # a family whose engine module builds its own section
+            lines += ["", *own]
+    lines += [
         "",
         "Inputs used (value as published, observation date, public since):",
     ]

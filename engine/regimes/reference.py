@@ -10,8 +10,10 @@ the output at ``t`` depends on rows ``0..t`` alone (lag 0 on their inputs).
 These ``*_ref`` functions are slow and readable; :mod:`engine.regimes.nb` compiles the very
 same functions with numba as the ``*_nb`` kernels (the house pattern of
 :mod:`engine.allocation_nb`). Helpers called from inside a loop are ``register_jitable``:
-plain Python when called from Python, compiled when a kernel calls them. ``PARITY`` pairs
-each kernel with its reference for the tests and benchmarks.
+plain Python when called from Python, compiled when a kernel calls them. They sit in the
+same file as the loops because numba's cache is keyed on that file: it would not notice an
+edit to a helper in another module. :data:`engine.parity.PARITY` pairs each kernel with its
+reference and an oracle for the tests and benchmarks; this module never imports the kernels.
 """
 
 from __future__ import annotations
@@ -353,27 +355,3 @@ def phase_ref(
         fast_cut_bp,
         fast_cut_days,
     )[0]
-
-
-PARITY: dict[str, tuple]
-"""Kernel name -> (numba kernel, plain-Python reference): one table for tests and benchmarks.
-
-Built on first use (by the module ``__getattr__``): :mod:`engine.regimes.nb` compiles the
-functions of this module, so it imports this module before its kernels exist.
-"""
-
-
-def __getattr__(name: str) -> dict[str, tuple]:
-    if name == "PARITY":
-        from engine.regimes import nb
-
-        table = {
-            "balance_sheet": (nb.balance_sheet_nb, balance_sheet_ref),
-            "net_liquidity": (nb.net_liquidity_nb, net_liquidity_ref),
-            "cycle_high": (nb.cycle_high_nb, cycle_high_ref),
-            "phase": (nb.phase_nb, phase_ref),
-            "phase_trace": (nb.phase_trace_nb, phase_trace_ref),
-        }
-        globals()["PARITY"] = table
-        return table
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

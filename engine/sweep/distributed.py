@@ -3,7 +3,7 @@
 ``--dask local:N`` starts a ``distributed.LocalCluster`` of N worker processes for the run;
 ``--dask tcp://host:8786`` (or ``host:8786``) connects to a running scheduler whose workers
 have Runoff installed. The shared inputs (a few MB of day arrays and regime inputs, no store)
-are scattered once; each task runs :func:`engine.sweep.run.run_chunk` on one chunk of the grid
+are scattered once; each task runs :func:`engine.sweep.chunks.run_chunk` on one chunk of the grid
 and returns its rows, which are put back in grid order, so the result equals the local run.
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from data.errors import ParameterError
+from engine.sweep.chunks import SweepPlan, run_chunk
 from engine.sweep.nb import METRICS
-from engine.sweep.run import SweepPlan, run_chunk
 
 _LOCAL = re.compile(r"local:(\d+)\Z")
 _ADDRESS = re.compile(r"([a-z]+://)?[\w.\-\[\]:]+:\d+\Z")

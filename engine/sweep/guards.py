@@ -27,11 +27,11 @@ import pandas as pd
 
 from data.errors import ParameterError
 from data.store import Store
+from engine.metric_registry import check_metric
 from engine.sweep.nb import ANNUAL, METRICS
 from engine.sweep.run import (
     SORT_METRICS,
     SweepPlan,
-    check_metric,
     chunk_returns,
     iter_chunks,
     plan_sweep,

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data.errors import GridError
 from data.paths import atomic_write_text
 from engine.sweep.run import SORT_METRICS
+from strategies.errors import GridError
 
 MAX_PAIRS = 6
 """Heatmaps drawn when no pair is chosen: the first pairs of swept keys with 2+ values."""

@@ -23,6 +23,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from engine.metric_registry import (
+    COL_CAGR,
+    COL_CALMAR,
+    COL_EXPOSURE,
+    COL_MAX_DRAWDOWN,
+    COL_N_REBALANCES,
+    COL_N_RETURNS,
+    COL_SHARPE,
+    COL_SORTINO,
+    COL_TIME_INVESTED,
+    COL_TOTAL_RETURN,
+    COL_TURNOVER,
+    COL_VOLATILITY,
+    SWEEP_COLUMNS,
+)
 from engine.sweep.fills_nb import rebalance_nb
 
 ANNUAL = 252.0
@@ -30,21 +45,9 @@ ANNUAL = 252.0
 DAYS_PER_YEAR = 365.25
 """Calendar days per year for CAGR and turnover."""
 
-METRICS: tuple[str, ...] = (
-    "total_return",
-    "cagr",
-    "volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
-    "turnover",
-    "exposure",
-    "time_invested",
-    "n_rebalances",
-    "n_returns",
-)
-"""Columns of the kernel's output, in order (see the brief's metric definitions)."""
+METRICS: tuple[str, ...] = SWEEP_COLUMNS
+"""Columns of the kernel's output, in order: the sweep columns of the metric registry
+(:mod:`engine.metric_registry`), written at its ``COL_*`` positions."""
 N_METRICS = len(METRICS)
 
 
@@ -105,23 +108,23 @@ def finalize_nb(
     when ``n < 2`` (too short a history); ``n_rebalances`` and ``n_returns`` are always set.
     """
     out[:] = np.nan
-    out[10] = n_rebalances
-    out[11] = n
+    out[COL_N_REBALANCES] = n_rebalances
+    out[COL_N_RETURNS] = n
     if n < 2:
         return
     sq = np.sqrt(ANNUAL)
     growth = v_end / v0
-    out[0] = growth - 1.0
+    out[COL_TOTAL_RETURN] = growth - 1.0
     cagr = growth ** (1.0 / years) - 1.0 if years > 0.0 else np.nan
-    out[1] = cagr
-    out[2] = np.sqrt(m2_r / (n - 1)) * sq
-    out[3] = safe_ratio_nb(mean_e, np.sqrt(m2_e / (n - 1))) * sq
-    out[4] = safe_ratio_nb(mean_e, np.sqrt(down_ss / n)) * sq
-    out[5] = max_dd
-    out[6] = safe_ratio_nb(cagr, abs(max_dd))
-    out[7] = turnover / years if years > 0.0 else np.nan
-    out[8] = weight_sum / (n + 1)
-    out[9] = n_invested / (n + 1)
+    out[COL_CAGR] = cagr
+    out[COL_VOLATILITY] = np.sqrt(m2_r / (n - 1)) * sq
+    out[COL_SHARPE] = safe_ratio_nb(mean_e, np.sqrt(m2_e / (n - 1))) * sq
+    out[COL_SORTINO] = safe_ratio_nb(mean_e, np.sqrt(down_ss / n)) * sq
+    out[COL_MAX_DRAWDOWN] = max_dd
+    out[COL_CALMAR] = safe_ratio_nb(cagr, abs(max_dd))
+    out[COL_TURNOVER] = turnover / years if years > 0.0 else np.nan
+    out[COL_EXPOSURE] = weight_sum / (n + 1)
+    out[COL_TIME_INVESTED] = n_invested / (n + 1)
 
 
 # ---------------------------------------------------------------- the fused pass
@@ -173,7 +176,7 @@ N_ROWS = 34
 
 @njit(cache=True, error_model="numpy")
 def code_runs_nb(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run-length encoding of each column of ``codes`` (uint8, shape (n_days, n_sets)).
+    """Run-length encoding of each column of ``codes`` (table cells, shape (n_days, n_sets)).
 
     Returns
     -------
@@ -478,9 +481,10 @@ def sweep_nb(
         (entry 0 unused), subtracted for excess returns.
     day_number : int64 array of shape (n_days,): calendar-day ordinals.
     decide : bool array of shape (n_days,): decision days of the rebalance frequency.
-    codes : uint8 array of shape (n_days, n_code_sets), Fortran order: flat table cells
-        ``bs * 28 + nl * 7 + phase`` per distinct set of regime parameters.
-    tables : array of shape (n_tables, 4, 4, 7), C order: allocation tables.
+    codes : int32 array of shape (n_days, n_code_sets), Fortran order: the allocation-table
+        cell of each day (:func:`engine.allocation_nb.cell_codes_nb`) per distinct set of
+        regime parameters.
+    tables : array of shape (n_tables, n_cells), C order: allocation tables, flattened.
     features : array of shape (n_days, n_feature_columns): overlay inputs (NaN = not known).
     ov_center : array of shape (n_overlays,).
     code_idx, table_idx : int64 arrays of shape (n_combos,): each combination's column of
@@ -500,7 +504,6 @@ def sweep_nb(
     k_total = code_idx.shape[0]
     out = np.empty((k_total, N_METRICS))
     runs = code_runs_nb(codes)
-    flat_tables = tables.reshape(tables.shape[0], 112)
     order = np.argsort(band, kind="mergesort")
     n_blocks = (k_total + LANES - 1) // LANES
     stride = max(int(n_blocks * 0.6180339887498949), 1)
@@ -521,7 +524,7 @@ def sweep_nb(
             day_number,
             decide,
             runs,
-            flat_tables,
+            tables,
             features,
             ov_center,
             code_idx,

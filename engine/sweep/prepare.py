@@ -2,21 +2,25 @@
 
 :func:`prepare_sweep` loads the data and computes, on the whole history up to ``end`` (the
 regimes' warm-up uses all of it, as :func:`engine.regimes.regime_frame` does), the inputs the
-regime kernels read: balance-sheet growth per distinct window, net-liquidity change per
-distinct window, the policy inputs once, and the overlay features. It then fixes ONE window
+regime kernels read, through each family's engine module (:mod:`engine.regimes.families`):
+once per distinct value of the family's input fields in the grid (the balance-sheet growth
+per window, the policy inputs once, ...), and the overlay features. It then fixes ONE window
 for every combination: from the first day on which every input of every combination is known
 (or the requested later start) to ``end``. Each combination's metrics therefore cover the same
 days and equal ``engine.backtest.run_backtest(combination, start=<window start>, end)``.
 
 :func:`chunk_arrays` turns combinations ``start:stop`` of a grid into kernel arrays: regime
 codes per distinct regime parameter set in the chunk (consecutive combinations share them:
-grid order puts regime keys first), allocation tables, overlay feature columns and the
-per-combination scalars. Memory is O(n_days * distinct sets in the chunk + chunk size).
+grid order puts regime keys first) as allocation-table cells, the distinct compact
+allocation tables (one axis per family the rules use: 4 cells for a balance-sheet rule, not
+the registry's product), overlay feature columns and the per-combination scalars. Memory is
+O(n_days * distinct sets in the chunk + chunk size).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,49 +28,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data.dates import parse_optional_day
-from data.errors import MissingDataError, ParameterError
 from data.manifest import INDEX_ID
 from data.panel import trading_days
 from data.store import Store
-from engine.allocation import decision_mask
-from engine.cash import NO_CASH_RATE, cash_price_from_yield, cash_rate_asof, cash_yield
-from engine.features import (
-    carry,
-    day_numbers,
-    feature_frame,
-    measure_weekly,
-    net_liquidity_weekly,
-    policy_inputs,
-    weekly_change,
-    weekly_growth,
+from engine.allocation import decision_mask, table_cells
+from engine.cash import NO_CASH_RATE, cash_rate_asof
+from engine.features import day_numbers, feature_frame
+from engine.regimes.families import engine_of, input_key
+from engine.window import (
+    INIT_CASH,
+    MIN_SIZE,
+    Inputs,
+    cash_price,
+    check_known_inside,
+    input_reason,
+    requested_range,
+    returns,
 )
-from engine.regimes import balance_sheet_codes, net_liquidity_codes, phase_codes
 from strategies import Grid, Strategy
+from strategies.families import FAMILIES, Family, family
 
-FAMILIES: tuple[str, ...] = ("balance_sheet", "net_liquidity", "phase")
-"""Regime names in allocation-table axis order."""
-PARAM_GROUP: dict[str, str] = {
-    "balance_sheet": "balance_sheet",
-    "net_liquidity": "net_liquidity",
-    "phase": "policy",
-}
-"""Regime name -> its parameter group (dotted-key prefix and ``RegimeParams`` field)."""
-WINDOWED: dict[str, tuple[str, str]] = {
-    "bs_growth": ("balance_sheet", "growth"),
-    "bs_pace_bn_month": ("balance_sheet", "pace"),
-    "net_liquidity_change_bn": ("net_liquidity", "change"),
-}
-"""Overlay features that depend on a parameter: feature -> (group whose ``window_weeks`` sets
-it, which weekly series: ``growth`` / ``pace`` of the balance-sheet measure, ``change`` of net
-liquidity). Every other feature is the same for all combinations
-(:func:`engine.features.feature_frame`)."""
-
-
-def _returns(price: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(price))
-    out[1:] = price[1:] / price[:-1] - 1.0
-    return out
+InputKey = tuple[str, tuple]
+"""(regime family name, values of its ``INPUT_FIELDS``): one set of regime kernel inputs."""
 
 
 @dataclass(frozen=True)
@@ -82,9 +65,9 @@ class SweepInputs:
     gross_i, gross_c : ``1 + ret_i``, ``1 + ret_c``: the order plan's drift factors.
     day_number : int64 array of shape (n_days,): days since 1970-01-01.
     decide : bool array of shape (n_days,): decision days of the rebalance frequency.
-    weekly : (``growth`` | ``pace`` | ``change``, window_weeks) -> array of shape
-        (n_history,): the windowed inputs carried to the full history's days.
-    policy : (upper, lower, y10, sahm, day_number) over the full history: the phase inputs.
+    regime_inputs : (family, input-field values) -> the family's named kernel inputs and
+        windowed features over the full history (arrays of shape (n_history,)), see
+        :mod:`engine.regimes.families`.
     static : overlay feature name -> array of shape (n_days,) for parameter-free features.
     start_note : how the window start was chosen.
     """
@@ -99,14 +82,22 @@ class SweepInputs:
     gross_c: np.ndarray
     day_number: np.ndarray
     decide: np.ndarray
-    weekly: Mapping[tuple[str, int], np.ndarray]
-    policy: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    regime_inputs: Mapping[InputKey, Mapping[str, np.ndarray]]
     static: Mapping[str, np.ndarray]
     start_note: str
 
     @property
     def n_days(self) -> int:
         return len(self.days)
+
+
+def windowed_family(feature: str) -> Family | None:
+    """The family whose input fields a feature depends on (``bs_growth`` -> balance_sheet),
+    or None for a parameter-free feature."""
+    for f in FAMILIES:
+        if feature in engine_of(f).WINDOWED:
+            return f
+    return None
 
 
 def _values(strategy: Strategy, grid: Grid, key: str) -> tuple:
@@ -117,17 +108,21 @@ def _values(strategy: Strategy, grid: Grid, key: str) -> tuple:
     return (getattr(getattr(strategy.regimes, group), name),)
 
 
-def _needs(strategy: Strategy) -> set[tuple[str, str]]:
-    """Weekly inputs the strategy reads: (group, growth | pace | change)."""
-    need = set()
-    if "balance_sheet" in strategy.uses():
-        need.add(("balance_sheet", "growth"))
-    if "net_liquidity" in strategy.uses():
-        need.add(("net_liquidity", "change"))
-    for o in strategy.overlays:
-        if o.feature in WINDOWED:
-            need.add(WINDOWED[o.feature])
-    return need
+def _input_variants(strategy: Strategy, grid: Grid, fam: Family) -> list[tuple[tuple, str]]:
+    """Every distinct tuple of the family's input-field values in the grid, with a label
+    naming the swept ones (``balance_sheet(window_weeks=26)``)."""
+    fields = engine_of(fam).INPUT_FIELDS
+    keys = [f"{fam.group}.{name}" for name in fields]
+    out = []
+    for combo in itertools.product(*(_values(strategy, grid, k) for k in keys)):
+        shown = [f"{n}={v}" for n, k, v in zip(fields, keys, combo, strict=True) if k in grid.keys]
+        out.append((tuple(combo), f"{fam.name}({', '.join(shown)})" if shown else fam.name))
+    return out
+
+
+def _params_for(strategy: Strategy, fam: Family, key: tuple) -> Any:
+    base = strategy.regimes.of(fam)
+    return dataclasses.replace(base, **dict(zip(engine_of(fam).INPUT_FIELDS, key, strict=True)))
 
 
 def prepare_sweep(
@@ -142,126 +137,72 @@ def prepare_sweep(
 
     Parameters
     ----------
-    strategy : the base strategy; grid : its grid (only the values of window keys are read).
+    strategy : the base strategy; grid : its grid (only the values of input fields are read).
     start : requested first day; moved later until every input of every combination is known.
     end : last day (default: the last index close).
     store : the point-in-time store (default: a new :class:`data.store.Store`).
 
-    Raises MissingDataError when an input is never known or fewer than two days remain.
+    Raises MissingDataError when an input is never known or fewer than two days remain. The
+    window is chosen by :mod:`engine.window`, as the backtest's.
     """
     store = store or Store()
-    s_req, e_req = parse_optional_day(start, "--start"), parse_optional_day(end, "--end")
-    if s_req is not None and e_req is not None and s_req > e_req:
-        raise ParameterError(f"start {s_req.date()} is after end {e_req.date()}")
+    s_req, e_req = requested_range(start, end)
     days_all = trading_days(None, e_req, store=store)
     close_all = store.asof(INDEX_ID, days_all)["value"].to_numpy(dtype=np.float64)
-    known = np.isfinite(close_all)
-    reasons: dict[str, int] = {}
+    known = Inputs(
+        days_all,
+        np.isfinite(close_all),
+        f"strategy {strategy.name} ({strategy.source})",
+        "every input of every combination",
+    )
 
-    def need_first(name: str, ok: np.ndarray) -> None:
-        if not ok.any():
-            raise MissingDataError(
-                f"strategy {strategy.name}: input {name} is never known up to {days_all[-1].date()}"
-            )
-        reasons[name] = int(np.argmax(ok))
-        known[:] &= ok
-
-    need = _needs(strategy)
-    bs_base = strategy.regimes.balance_sheet
-    nl_base = strategy.regimes.net_liquidity
-    weekly: dict[tuple[str, int], np.ndarray] = {}
-    if ("balance_sheet", "growth") in need or ("balance_sheet", "pace") in need:
-        m = measure_weekly(store, bs_base.measure)
-        for w in _values(strategy, grid, "balance_sheet.window_weeks"):
-            g = weekly_growth(m, int(w))
-            for kind in ("growth", "pace"):
-                if ("balance_sheet", kind) in need:
-                    weekly[(kind, int(w))] = carry(g, kind, days_all)
-    if ("net_liquidity", "change") in need:
-        nlw = net_liquidity_weekly(store)
-        for w in _values(strategy, grid, "net_liquidity.window_weeks"):
-            weekly[("change", int(w))] = carry(weekly_change(nlw, int(w)), "change", days_all)
-    upper, lower, y10, sahm = policy_inputs(store, days_all)
-    policy = (upper, lower, y10, sahm, day_numbers(days_all))
-
-    # First day every used regime is known: codes are UNKNOWN (0) only before their first
-    # valid input, whatever the thresholds, so one parameter set per input array decides it.
-    uses = strategy.uses()
-    if "balance_sheet" in uses:
-        for w in _values(strategy, grid, "balance_sheet.window_weeks"):
-            p_bs = dataclasses.replace(bs_base, window_weeks=int(w))
-            need_first(
-                f"balance_sheet(window_weeks={w})",
-                balance_sheet_codes(weekly[("growth", int(w))], p_bs) != 0,
-            )
-    if "net_liquidity" in uses:
-        for w in _values(strategy, grid, "net_liquidity.window_weeks"):
-            p_nl = dataclasses.replace(nl_base, window_weeks=int(w))
-            need_first(
-                f"net_liquidity(window_weeks={w})",
-                net_liquidity_codes(weekly[("change", int(w))], p_nl) != 0,
-            )
-    if "phase" in uses:
-        need_first("phase", phase_codes(*policy, strategy.regimes.policy) != 0)
+    windowed: dict[str, Family] = {}
+    for o in strategy.overlays:
+        owner = windowed_family(o.feature)
+        if owner is not None:
+            windowed[o.feature] = owner
+    used = [family(name) for name in strategy.families()]
+    needed = [f for f in FAMILIES if f in used or f in windowed.values()]
+    regime_inputs: dict[InputKey, dict[str, np.ndarray]] = {}
+    for fam in needed:
+        impl = engine_of(fam)
+        for key, label in _input_variants(strategy, grid, fam):
+            params = _params_for(strategy, fam, key)
+            arrays = impl.inputs(store, days_all, params)
+            regime_inputs[(fam.name, key)] = arrays
+            # First day the regime is known: codes are UNKNOWN (0) only before their first
+            # valid input, whatever the thresholds, so one parameter set per input decides it.
+            if fam in used:
+                reason = input_reason(strategy, fam.name, params)
+                known.require(label, impl.codes(arrays, params) != 0, reason)
 
     static: dict[str, np.ndarray] = {}
-    plain = sorted({o.feature for o in strategy.overlays if o.feature not in WINDOWED})
+    plain = sorted({o.feature for o in strategy.overlays if o.feature not in windowed})
     if plain:
         frame = feature_frame(store, days_all, strategy.regimes)
-        for f in plain:
-            static[f] = frame[f].to_numpy(dtype=np.float64)
-    overlay_cols = [(f"overlay:{f}", a) for f, a in static.items()]
-    for f in sorted({o.feature for o in strategy.overlays if o.feature in WINDOWED}):
-        group, kind = WINDOWED[f]
-        for w in _values(strategy, grid, f"{group}.window_weeks"):
-            overlay_cols.append((f"overlay:{f}(window_weeks={w})", weekly[(kind, int(w))]))
+        for feat in plain:
+            static[feat] = frame[feat].to_numpy(dtype=np.float64)
+    overlay_cols = [(f"overlay:{feat}", a) for feat, a in static.items()]
+    for feat in sorted(windowed):
+        owner = windowed[feat]
+        for key, label in _input_variants(strategy, grid, owner):
+            name = f"overlay:{feat}{label.removeprefix(owner.name)}"
+            overlay_cols.append((name, regime_inputs[(owner.name, key)][feat]))
     for name, a in overlay_cols:
-        need_first(name, np.isfinite(a))
+        known.require(name, np.isfinite(a), input_reason(strategy, name.partition("(")[0]))
 
     rate = strategy.cash_rate
     rate_all = cash_rate_asof(store, days_all, rate)["value"].to_numpy(dtype=np.float64)
     if rate != NO_CASH_RATE:
-        need_first(f"cash:{rate}", np.isfinite(rate_all))
-    if not known.any():
-        raise MissingDataError(
-            f"strategy {strategy.name}: its inputs ({', '.join(reasons) or 'the index'}) are "
-            f"never all known on the same day up to {days_all[-1].date()}"
-        )
-    i0 = int(np.argmax(known))
-    limiting = max(reasons, key=lambda k: reasons[k]) if reasons else "the index"
-    if s_req is not None and s_req > days_all[i0]:
-        i0 = int(days_all.searchsorted(s_req))
-        note = f"start {days_all[min(i0, len(days_all) - 1)].date()} (as requested)"
-    elif s_req is not None:
-        note = (
-            f"start moved from {s_req.date()} to {days_all[i0].date()}: first day every "
-            f"input of every combination is known (last: {limiting})"
-        )
-    else:
-        note = (
-            f"start {days_all[i0].date()}: first day every input of every combination is "
-            f"known (last: {limiting})"
-        )
-    if i0 >= len(days_all) - 1:
-        raise MissingDataError(
-            f"fewer than two trading days between {days_all[min(i0, len(days_all) - 1)].date()} "
-            f"and {days_all[-1].date()}; choose an earlier --start or a later --end"
-        )
-    for name, a in overlay_cols:
-        bad = ~np.isfinite(a[i0:])
-        if bad.any():
-            raise MissingDataError(
-                f"strategy {strategy.name}: {name} is unknown on "
-                f"{days_all[i0 + int(np.argmax(bad))].date()} inside the window; use --end "
-                "before that day"
-            )
+        known.require(f"cash:{rate}", np.isfinite(rate_all), input_reason(strategy, f"cash:{rate}"))
+    win = known.window(s_req)
+    i0 = win.i0
     days = days_all[i0:]
-    cash_px = cash_price_from_yield(days, cash_yield(rate, rate_all[i0:]))
-    if not np.isfinite(cash_px).all():
-        bad = int(np.argmax(~np.isfinite(cash_px)))
-        raise MissingDataError(f"cash rate {rate} is unknown on {days[max(bad - 1, 0)].date()}")
+    for name, a in overlay_cols:
+        check_known_inside(f"strategy {strategy.name}", name, a[i0:], days)
+    cash_px = cash_price(days, rate, rate_all[i0:])
     close = np.ascontiguousarray(close_all[i0:])
-    ret_i, ret_c = _returns(close), _returns(cash_px)
+    ret_i, ret_c = returns(close), returns(cash_px)
     return SweepInputs(
         days=days,
         offset=i0,
@@ -273,10 +214,9 @@ def prepare_sweep(
         gross_c=1.0 + ret_c,
         day_number=day_numbers(days),
         decide=np.ascontiguousarray(decision_mask(days, strategy.rebalance.frequency)),
-        weekly=weekly,
-        policy=policy,
+        regime_inputs=regime_inputs,
         static={f: np.ascontiguousarray(a[i0:]) for f, a in static.items()},
-        start_note=note,
+        start_note=win.note,
     )
 
 
@@ -309,13 +249,9 @@ class CodeCache:
         return codes
 
 
-def _codes(inputs: SweepInputs, family: str, params: Any) -> np.ndarray:
-    if family == "balance_sheet":
-        full = balance_sheet_codes(inputs.weekly[("growth", params.window_weeks)], params)
-    elif family == "net_liquidity":
-        full = net_liquidity_codes(inputs.weekly[("change", params.window_weeks)], params)
-    else:
-        full = phase_codes(*inputs.policy, params)
+def _codes(inputs: SweepInputs, name: str, params: Any) -> np.ndarray:
+    arrays = inputs.regime_inputs[(name, input_key(name, params))]
+    full = engine_of(name).codes(arrays, params)
     return np.ascontiguousarray(full[inputs.offset :])
 
 
@@ -325,11 +261,13 @@ class ChunkArrays:
 
     Attributes
     ----------
-    codes : uint8 array of shape (n_days, n_sets), Fortran order: per distinct set of regime
-        parameters in the chunk, the flat allocation-table cell of each day,
-        ``bs * 28 + nl * 7 + phase`` (a regime the rules do not use reads 0: the table does
-        not vary along it).
-    tables : array of shape (n_tables, 4, 4, 7): the distinct allocation tables of the chunk.
+    codes : int32 array of shape (n_days, n_sets), Fortran order: per distinct set of regime
+        parameters in the chunk, the flat allocation-table cell of each day
+        (:func:`engine.allocation.table_cells` of the codes of the families the rules use,
+        all sets of the chunk in one kernel call).
+    shape : the compact table's shape (:meth:`Strategy.table_shape`).
+    tables : array of shape (n_tables, n_cells): the distinct allocation tables of the chunk,
+        flattened in C order.
     features : array of shape (n_days, n_columns), Fortran order: distinct overlay inputs.
     ov_center : array of shape (n_overlays,).
     code_idx, table_idx : int64 arrays of shape (k,): column of ``codes``, row of ``tables``.
@@ -338,6 +276,7 @@ class ChunkArrays:
     """
 
     codes: np.ndarray
+    shape: tuple[int, ...]
     tables: np.ndarray
     features: np.ndarray
     ov_center: np.ndarray
@@ -362,15 +301,15 @@ def _family_codes(
     strategy: Strategy,
     grid: Grid,
     idx: np.ndarray,
-    family: str,
+    name: str,
     cache: CodeCache,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of one family per distinct parameter set of the chunk (int8, shape (n_days,
+    n_sets)) and each combination's set."""
     k = len(idx)
-    if family not in strategy.uses():
-        return np.zeros((inputs.n_days, 1), dtype=np.int8), np.zeros(k, np.int64)
-    group = PARAM_GROUP[family]
-    cols = [j for j, key in enumerate(grid.keys) if key.startswith(group + ".")]
-    base = getattr(strategy.regimes, group)
+    fam = family(name)
+    cols = [j for j, key in enumerate(grid.keys) if key.startswith(fam.group + ".")]
+    base = strategy.regimes.of(fam)
     if cols:
         uniq, inverse = unique_rows(idx[:, cols])
     else:
@@ -380,7 +319,7 @@ def _family_codes(
         change = {
             grid.keys[c].partition(".")[2]: grid.values[c][row[i]] for i, c in enumerate(cols)
         }
-        out[:, u] = cache.get(inputs, family, dataclasses.replace(base, **change))
+        out[:, u] = cache.get(inputs, name, dataclasses.replace(base, **change))
     return out, np.ascontiguousarray(inverse.ravel(), dtype=np.int64)
 
 
@@ -402,14 +341,20 @@ TABLE_KEYS = ("default_weight", "min_weight", "max_weight")
 
 
 def _tables(strategy: Strategy, grid: Grid, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct allocation tables of the combinations ``idx`` (value-index rows): an array of
-    shape (n_tables, 4, 4, 7) and each combination's row in it."""
+    """Distinct allocation tables of the combinations ``idx`` (value-index rows), flattened: an
+    array of shape (n_tables, n_cells) and each combination's row in it."""
     cols = [j for j, key in enumerate(grid.keys) if key.startswith("weights.") or key in TABLE_KEYS]
     uniq, inverse = unique_rows(idx[:, cols])
     reps = np.zeros((len(uniq), len(grid.keys)), dtype=np.int64)
     reps[:, cols] = uniq
     sub = Grid(grid.strategy, grid.keys, grid.values, reps)
-    return np.ascontiguousarray(sub.tables(), dtype=np.float64), inverse
+    tables = sub.tables().reshape(len(uniq), -1)
+    return np.ascontiguousarray(tables, dtype=np.float64), inverse
+
+
+def _plain(v: Any) -> Any:
+    """A NumPy scalar as the Python value grid values are (keys of ``regime_inputs``)."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _column(
@@ -433,16 +378,21 @@ def chunk_arrays(
     idx = grid.indices(start, stop)
     k = len(idx)
     cols = grid.columns(start, stop)
-    fam = [_family_codes(inputs, strategy, grid, idx, f, cache) for f in FAMILIES]
-    triples, code_idx = unique_rows(np.column_stack([c[1] for c in fam]))
-    codes = np.empty((inputs.n_days, len(triples)), dtype=np.uint8, order="F")
-    for u, (b, m, p) in enumerate(triples):
-        cell = (
-            fam[0][0][:, b].astype(np.int64) * 28
-            + fam[1][0][:, m].astype(np.int64) * 7
-            + fam[2][0][:, p]
-        )
-        codes[:, u] = cell
+    shape = strategy.table_shape()
+    fam = [_family_codes(inputs, strategy, grid, idx, f, cache) for f in strategy.families()]
+    which = np.zeros((k, len(fam)), dtype=np.int64)  # each combination's set per family
+    for j, (_, inverse) in enumerate(fam):
+        which[:, j] = inverse
+    sets, code_idx = unique_rows(which)
+    # Every family's code columns side by side; each set reads one column per family.
+    widths = [c.shape[1] for c, _ in fam]
+    starts = np.cumsum([0, *widths[:-1]]).astype(np.int64)
+    family_codes = (
+        np.asfortranarray(np.concatenate([c for c, _ in fam], axis=1))
+        if fam
+        else np.zeros((inputs.n_days, 0), dtype=np.int8, order="F")
+    )
+    codes = table_cells(family_codes, shape, sets + starts[None, : len(fam)])
     n_ov = len(strategy.overlays)
     ov_feat = np.zeros((k, n_ov), dtype=np.int64)
     ov_slope = np.empty((k, n_ov))
@@ -450,16 +400,23 @@ def chunk_arrays(
     arrays: list[np.ndarray] = []
     for j, o in enumerate(strategy.overlays):
         ov_slope[:, j] = _column(cols, f"overlays.{j}.slope", o.slope, k)
-        if o.feature in WINDOWED:
-            group, kind = WINDOWED[o.feature]
-            base_w = getattr(strategy.regimes, group).window_weeks
-            windows = _column(cols, f"{group}.window_weeks", base_w, k, np.int64)
-            for w in np.unique(windows):
-                key = (kind, int(w))
-                if key not in columns:
-                    columns[key] = len(arrays)
-                    arrays.append(inputs.weekly[key][inputs.offset :])
-                ov_feat[windows == w, j] = columns[key]
+        owner = windowed_family(o.feature)
+        if owner is not None:
+            base = strategy.regimes.of(owner)
+            per_field = [
+                [_plain(v) for v in cols[f"{owner.group}.{n}"]]
+                if f"{owner.group}.{n}" in cols
+                else [getattr(base, n)] * k
+                for n in engine_of(owner).INPUT_FIELDS
+            ]
+            rows = list(zip(*per_field, strict=True)) if per_field else [()] * k
+            for row_i, values in enumerate(rows):
+                key = (owner.name, tuple(values))
+                col_key = (o.feature, key)
+                if col_key not in columns:
+                    columns[col_key] = len(arrays)
+                    arrays.append(inputs.regime_inputs[key][o.feature][inputs.offset :])
+                ov_feat[row_i, j] = columns[col_key]
         else:
             if o.feature not in columns:
                 columns[o.feature] = len(arrays)
@@ -467,10 +424,11 @@ def chunk_arrays(
             ov_feat[:, j] = columns[o.feature]
     tables, table_idx = _tables(strategy, grid, idx)
     features = np.empty((inputs.n_days, len(arrays)), order="F")
-    for c, a in enumerate(arrays):
-        features[:, c] = a
+    for c, column in enumerate(arrays):
+        features[:, c] = column
     return ChunkArrays(
         codes=codes,
+        shape=shape,
         tables=tables,
         features=features,
         ov_center=np.array([o.center for o in strategy.overlays], dtype=np.float64),
@@ -496,8 +454,6 @@ def kernel_args(
 ) -> tuple:
     """Positional arguments of :func:`engine.sweep.nb.sweep_nb` for a chunk and a day range
     (``returns_out``: see there; default an empty array, metrics only)."""
-    from engine.backtest import INIT_CASH
-
     return (
         inputs.close,
         inputs.cash_price,
@@ -526,7 +482,3 @@ def kernel_args(
         MIN_SIZE,
         np.empty((0, 0)) if returns_out is None else returns_out,
     )
-
-
-MIN_SIZE = 0.0
-"""vectorbt ``min_size`` of the backtest's ``Portfolio.from_orders`` call (no minimum)."""

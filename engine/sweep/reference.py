@@ -22,6 +22,7 @@ import pandas as pd
 from engine.allocation_nb import plan_orders_ref, target_weights_ref
 from engine.metrics import compute_metrics
 from engine.sweep.nb import METRICS
+from engine.window import INIT_CASH, MIN_SIZE
 
 _REL, _ABS = 1e-9, 1e-12
 
@@ -81,6 +82,62 @@ def _order(
     return cash + net, _add(pos, -size), gross
 
 
+def _rebalance(
+    cash: float,
+    pos_i: float,
+    pos_c: float,
+    p_i: float,
+    p_c: float,
+    tw: float,
+    fees: float,
+    slippage: float,
+    min_size: float,
+) -> tuple[float, float, float, float, float]:
+    """One vectorbt row: target ``tw`` on the index and ``1 - tw`` on the cash asset, the leg
+    that sells first (vectorbt's auto call sequence), the value taken once before both.
+
+    Returns (cash, index position, cash-asset position, index value traded, value before).
+    """
+    before = cash + (pos_i * p_i if pos_i else 0.0) + (pos_c * p_c if pos_c else 0.0)
+    index_first = not (tw * before - pos_i * p_i > (1.0 - tw) * before - pos_c * p_c)
+    if index_first:
+        cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
+        cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
+    else:
+        cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
+        cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
+    return cash, pos_i, pos_c, traded, before
+
+
+def simulate_orders_ref(
+    close_i: np.ndarray,
+    close_c: np.ndarray,
+    target: np.ndarray,
+    fees: float,
+    slippage: float,
+    init_cash: float,
+    min_size: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-Python reference of :func:`engine.sweep.fills_nb.simulate_orders_nb`: replay an
+    order plan as vectorbt ``Portfolio.from_orders`` would, one combination.
+
+    Same parameters and returns (value, cash, index position, cash-asset position at each
+    close, arrays of shape (n_days,)).
+    """
+    n = close_i.shape[0]
+    value, cash_out, pi_out, pc_out = (np.empty(n) for _ in range(4))
+    cash, pos_i, pos_c = float(init_cash), 0.0, 0.0
+    for t in range(n):
+        p_i, p_c = float(close_i[t]), float(close_c[t])
+        if not math.isnan(target[t]):
+            cash, pos_i, pos_c, _, _ = _rebalance(
+                cash, pos_i, pos_c, p_i, p_c, float(target[t]), fees, slippage, min_size
+            )
+        value[t] = cash + (pos_i * p_i + pos_c * p_c)
+        cash_out[t], pi_out[t], pc_out[t] = cash, pos_i, pos_c
+    return value, cash_out, pi_out, pc_out
+
+
 @dataclass(frozen=True)
 class ComboRun:
     """One combination's run.
@@ -124,9 +181,7 @@ def run_combo_ref(
     day_number: np.ndarray,
     decide: np.ndarray,
     table: np.ndarray,
-    bs: np.ndarray,
-    nl: np.ndarray,
-    ph: np.ndarray,
+    codes: np.ndarray,
     overlay_x: np.ndarray,
     slopes: np.ndarray,
     centers: np.ndarray,
@@ -139,8 +194,8 @@ def run_combo_ref(
     slippage: float,
     first: int,
     last: int,
-    init_cash: float = 1.0,
-    min_size: float = 0.0,
+    init_cash: float = INIT_CASH,
+    min_size: float = MIN_SIZE,
 ) -> ComboRun:
     """Simulate one combination over days ``first..last`` (the portfolio starts in cash).
 
@@ -149,17 +204,19 @@ def run_combo_ref(
     close_i, close_c : arrays of shape (n_days,): index close and cash-asset price.
     day_number : int array of shape (n_days,): calendar days since 1970-01-01.
     decide : bool array of shape (n_days,): decision days.
-    table : array of shape (4, 4, 7); bs, nl, ph : int arrays of shape (n_days,): regime codes.
+    table : the allocation table, one axis per regime family it reads (shape ``s``);
+    codes : int array of shape (n_days, len(s)): those families' regime codes per day (looked
+        up with ``np.ravel_multi_index``, independently of the kernels' cell codes).
     overlay_x : array of shape (n_days, n_overlays); slopes, centers : shape (n_overlays,).
     lo, hi, band, lag, fees, slippage : the combination's bounds, band, lag and costs.
     init_cash, min_size : vectorbt's starting cash and minimum order size.
     """
     n_days = close_i.shape[0]
+    c = np.asarray(codes, dtype=np.int64).reshape(n_days, table.ndim)
+    cells = np.ravel_multi_index(tuple(c.T), table.shape) if table.ndim else np.zeros(n_days, int)
     w = target_weights_ref(
-        table,
-        bs.astype(np.int64),
-        nl.astype(np.int64),
-        ph.astype(np.int64),
+        np.ascontiguousarray(table, dtype=np.float64).ravel(),
+        np.asarray(cells, dtype=np.int64),
         overlay_x,
         slopes,
         centers,
@@ -180,15 +237,9 @@ def run_combo_ref(
     for t in range(first, last + 1):
         p_i, p_c = float(close_i[t]), float(close_c[t])
         if not math.isnan(plan[t]):
-            tw = float(plan[t])
-            before = cash + (pos_i * p_i if pos_i else 0.0) + (pos_c * p_c if pos_c else 0.0)
-            index_first = not (tw * before - pos_i * p_i > (1.0 - tw) * before - pos_c * p_c)
-            if index_first:
-                cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
-                cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
-            else:
-                cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
-                cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
+            cash, pos_i, pos_c, traded, before = _rebalance(
+                cash, pos_i, pos_c, p_i, p_c, float(plan[t]), fees, slippage, min_size
+            )
             fraction[t] = traded / before
         value[t] = cash + (pos_i * p_i + pos_c * p_c)
         weight[t] = pos_i * p_i / value[t]

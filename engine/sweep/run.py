@@ -7,72 +7,62 @@ Example::
 
 Every combination is simulated over the same window (see :mod:`engine.sweep.prepare`) by the
 fused kernel :func:`engine.sweep.nb.sweep_nb`, in chunks (a progress bar advances per chunk;
-chunks can also run on a Dask cluster, :mod:`engine.sweep.distributed`).
+chunks can also run on a Dask cluster, :mod:`engine.sweep.distributed`; both run
+:func:`engine.sweep.chunks.run_chunk`).
+
+The names of :mod:`engine.sweep.chunks` (``SweepPlan``, ``run_chunk``, ``chunk_returns``,
+``iter_chunks``, ``value_indices``) are re-exported here.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from data.errors import GridError, ParameterError
+from data.errors import ParameterError
 from data.store import Store
-from engine.sweep.nb import METRICS, sweep_nb
-from engine.sweep.prepare import (
-    CodeCache,
-    SweepInputs,
-    chunk_arrays,
-    kernel_args,
-    prepare_sweep,
-)
-from strategies import Grid, Strategy, expand_grid, load_strategy
+from engine.metric_registry import INT_COLUMNS, SORTABLE, SPECS, check_metric
 
-SORT_METRICS: dict[str, bool] = {
-    "total_return": False,
-    "cagr": False,
-    "volatility": True,
-    "sharpe": False,
-    "sortino": False,
-    "max_drawdown": False,
-    "calmar": False,
-    "turnover": True,
-    "exposure": False,
-    "time_invested": False,
-    "n_rebalances": True,
-}
-"""Metrics results can be sorted by -> ascending? (best first: lowest volatility, turnover
-and rebalance count; highest everything else; the max drawdown is <= 0, so highest = mildest)."""
+__all__ = [
+    "CHUNK",
+    "SORT_METRICS",
+    "SweepPlan",
+    "check_metric",
+    "check_top",
+    "chunk_returns",
+    "describe",
+    "iter_chunks",
+    "make_grid",
+    "plan_sweep",
+    "results_frame",
+    "run_chunk",
+    "run_plan",
+    "run_sweep",
+    "value_indices",
+]
+from engine.sweep.chunks import (
+    SweepPlan,
+    chunk_returns,
+    iter_chunks,
+    run_chunk,
+    value_indices,
+)
+from engine.sweep.distributed import parse_address, run_distributed
+from engine.sweep.nb import METRICS
+from engine.sweep.prepare import prepare_sweep
+from strategies import Grid, Strategy, expand_grid, load_strategy
+from strategies.errors import GridError
+
+SORT_METRICS: dict[str, bool] = {name: SPECS[name].ascending for name in SORTABLE}
+"""Metrics results can be sorted by -> ascending? (from the metric registry: best first)."""
 
 CHUNK = 8192
 """Combinations per kernel call (one progress-bar step, one Dask task)."""
-
-INT_METRICS = ("n_rebalances", "n_returns")
-
-
-@dataclass(frozen=True)
-class SweepPlan:
-    """A validated sweep, ready to run: strategy, grid, shared inputs, chunk bounds."""
-
-    strategy: Strategy
-    grid: Grid
-    inputs: SweepInputs
-    chunks: tuple[tuple[int, int], ...]
-
-
-def check_metric(metric: str) -> str:
-    """``metric`` if results can be sorted by it, else GridError listing the choices."""
-    if metric not in SORT_METRICS:
-        raise GridError(
-            f"--metric {metric!r}: unknown metric; expected one of {', '.join(SORT_METRICS)}"
-        )
-    return metric
 
 
 def make_grid(
@@ -112,89 +102,6 @@ def plan_sweep(
     return SweepPlan(s, g, inputs, bounds)
 
 
-def run_chunk(
-    inputs: SweepInputs,
-    strategy: Strategy,
-    grid: Grid,
-    start: int,
-    stop: int,
-    first: int = 0,
-    last: int | None = None,
-    cache: CodeCache | None = None,
-) -> np.ndarray:
-    """Metrics of combinations ``start:stop`` over days ``first..last`` of the window.
-
-    Returns
-    -------
-    array of shape (stop - start, len(METRICS)).
-    """
-    last = inputs.n_days - 1 if last is None else last
-    chunk = chunk_arrays(inputs, strategy, grid, start, stop, cache)
-    return sweep_nb(*kernel_args(inputs, chunk, first, last))
-
-
-def chunk_returns(
-    inputs: SweepInputs,
-    strategy: Strategy,
-    grid: Grid,
-    rows: np.ndarray,
-    first: int = 0,
-    last: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Metrics and daily returns of the combinations ``rows`` (grid positions).
-
-    Returns
-    -------
-    metrics : array of shape (len(rows), len(METRICS)).
-    returns : array of shape (n_days, len(rows)): the window's daily returns, NaN before each
-        combination's first execution and outside ``first..last``.
-    """
-    last = inputs.n_days - 1 if last is None else last
-    sub = Grid(grid.strategy, grid.keys, grid.values, value_indices(grid, rows))
-    chunk = chunk_arrays(inputs, strategy, sub, 0, len(rows))
-    rets = np.full((len(rows), inputs.n_days), np.nan)
-    metrics = sweep_nb(*kernel_args(inputs, chunk, first, last, rets))
-    return metrics, rets.T
-
-
-def value_indices(grid: Grid, rows: np.ndarray) -> np.ndarray:
-    """Value indices of the combinations at grid positions ``rows``: int64 array of shape
-    (len(rows), n_keys), without enumerating the grid."""
-    rows = np.asarray(rows, dtype=np.int64)
-    if grid.picks is not None:
-        return grid.picks[rows]
-    if not grid.keys:
-        return np.zeros((len(rows), 0), dtype=np.int64)
-    return np.column_stack(np.unravel_index(rows, grid.shape)).astype(np.int64)
-
-
-def _progress(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total, unit="combo", unit_scale=True, file=sys.stderr, leave=False, desc="sweep"
-    )
-
-
-def iter_chunks(
-    plan: SweepPlan, first: int = 0, last: int | None = None, progress: bool = False
-) -> Iterator[tuple[int, int, np.ndarray]]:
-    """Run the chunks of a plan locally: yields (start, stop, metrics) in grid order."""
-    bar = _progress(plan.grid.size, progress)
-    cache = CodeCache()
-    try:
-        for a, b in plan.chunks:
-            out = run_chunk(plan.inputs, plan.strategy, plan.grid, a, b, first, last, cache)
-            if bar is not None:
-                bar.update(b - a)
-            yield a, b, out
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 def results_frame(grid: Grid, metrics: np.ndarray, metric: str, top: int | None) -> pd.DataFrame:
     """One row per combination: ``combo`` (grid position), the parameters, the metrics;
     sorted best first by ``metric`` (NaN last, ties in grid order), cut to ``top`` rows."""
@@ -212,7 +119,7 @@ def results_frame(grid: Grid, metrics: np.ndarray, metric: str, top: int | None)
             data[k] = np.asarray(v)[idx[:, j]]
     for j, name in enumerate(METRICS):
         vals = metrics[order, j]
-        data[name] = vals.astype(np.int64) if name in INT_METRICS else vals
+        data[name] = vals.astype(np.int64) if name in INT_COLUMNS else vals
     return pd.DataFrame(data)
 
 
@@ -260,8 +167,6 @@ def run_sweep(
     check_metric(metric)
     check_top(top)
     if dask is not None:
-        from engine.sweep.distributed import parse_address
-
         parse_address(dask)
     plan = plan_sweep(
         strategy,
@@ -295,8 +200,6 @@ def run_plan(
     check_top(top)
     t0 = time.perf_counter()
     if dask is not None:
-        from engine.sweep.distributed import run_distributed
-
         metrics = run_distributed(plan, dask, progress=progress)
     else:
         metrics = np.empty((plan.grid.size, len(METRICS)))

@@ -9,23 +9,58 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data.errors import ParameterError
-from engine.allocation import decision_mask, plan_orders
+from engine.allocation import decision_mask, plan_orders, table_cells
 from engine.allocation_nb import (
     STATUS_EXECUTED,
     STATUS_NONE,
     STATUS_PENDING,
     STATUS_REPLACED,
+    cell_codes_nb,
+    cell_codes_ref,
     plan_orders_nb,
     plan_orders_ref,
     target_weights_nb,
     target_weights_ref,
 )
+from engine.parity import plan_oracle
 
 # ---------------------------------------------------------------- target weights
 
 
 def _codes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (rng.integers(0, 4, n), rng.integers(0, 4, n), rng.integers(0, 7, n))
+
+
+def _cells(table: np.ndarray, *codes: np.ndarray) -> np.ndarray:
+    """The kernels' table cells of per-family codes (the one cell-code function)."""
+    return table_cells(np.column_stack(codes), table.shape)[:, 0]
+
+
+@pytest.mark.parametrize("shape", [(4, 4, 7), (4,), (7, 5), ()])
+def test_cell_codes_kernel_reference_oracle(shape: tuple[int, ...]) -> None:
+    """Cells are the C-order positions of the codes (np.ravel_multi_index), int32, for every
+    set of columns in one call, in Fortran order (one column per set)."""
+    rng = np.random.default_rng(len(shape))
+    n = 300
+    codes = np.zeros((n, 2 * len(shape)), dtype=np.int8)
+    for j, s in enumerate(shape):
+        codes[:, 2 * j] = rng.integers(0, s, n)
+        codes[:, 2 * j + 1] = rng.integers(0, s, n)
+    sets = np.array([[2 * j + b for j in range(len(shape))] for b in (0, 1)], dtype=np.int64)
+    sets = sets.reshape(2, len(shape))
+    dims = np.array(shape, dtype=np.int64)
+    got = cell_codes_nb(codes, sets, dims)
+    assert got.dtype == np.int32 and got.shape == (n, 2) and got.flags.f_contiguous
+    np.testing.assert_array_equal(got, cell_codes_ref(codes, sets, dims))
+    for u in range(2):
+        want = np.ravel_multi_index(tuple(codes[:, sets[u]].T), shape) if shape else np.zeros(n)
+        np.testing.assert_array_equal(got[:, u], want)
+
+
+def test_cell_codes_do_not_overflow_past_255_cells() -> None:
+    shape = (4, 4, 7, 5, 3)  # 1,680 cells
+    codes = np.array([[3, 3, 6, 4, 2], [0, 0, 0, 0, 1]], dtype=np.int8)
+    assert table_cells(codes, shape)[:, 0].tolist() == [1679, 1]
 
 
 def _weights_oracle(table, bs, nl, ph, x, slopes, centers, lo, hi):
@@ -43,10 +78,11 @@ def test_target_weights_kernel_reference_oracle(k: int) -> None:
     x = rng.normal(0, 2, (n, k))
     x[rng.uniform(size=(n, k)) < 0.05] = np.nan
     slopes, centers = rng.normal(0, 0.3, k), rng.normal(0, 1, k)
-    args = (table, bs, nl, ph, x, slopes, centers, 0.1, 0.9)
+    args = (table.ravel(), _cells(table, bs, nl, ph), x, slopes, centers, 0.1, 0.9)
     ref = target_weights_ref(*args)
     np.testing.assert_array_equal(target_weights_nb(*args), ref)
-    np.testing.assert_allclose(ref, _weights_oracle(*args), rtol=0, atol=1e-12)
+    oracle = _weights_oracle(table, bs, nl, ph, x, slopes, centers, 0.1, 0.9)
+    np.testing.assert_allclose(ref, oracle, rtol=0, atol=1e-12)
     if k:
         assert np.isnan(ref).any()  # a NaN overlay feature leaves the weight undefined
 
@@ -64,9 +100,9 @@ def test_target_weights_stay_within_bounds_for_extreme_inputs(lo, width, x, slop
     table = np.linspace(-5, 5, 4 * 4 * 7).reshape(4, 4, 7)
     rng = np.random.default_rng(n)
     bs, nl, ph = _codes(rng, n)
-    w = target_weights_nb(
-        table, bs, nl, ph, np.array(x).reshape(n, 1), np.array([slope]), np.array([0.0]), lo, hi
-    )
+    cells = _cells(table, bs, nl, ph)
+    x_ = np.array(x).reshape(n, 1)
+    w = target_weights_nb(table.ravel(), cells, x_, np.array([slope]), np.array([0.0]), lo, hi)
     assert np.all((w >= lo) & (w <= hi))
 
 
@@ -117,45 +153,6 @@ def _scenario(rng: np.random.Generator, n: int, p_decision: float = 1.0, p_nan: 
     rc = np.abs(rng.normal(0.0001, 0.00005, n))
     re[0] = rc[0] = 0.0
     return w, dec, re, rc
-
-
-def plan_oracle(target, is_decision, re, rc, band, lag):
-    """Independent oracle: the drifted weight in closed form from cumulative growth since the
-    last execution, orders kept in a dict {execution day: (weight, decision day)}."""
-    n = len(target)
-    order_weight = [np.nan] * n
-    drift = [np.nan] * n
-    status = {}
-    pending: dict[int, tuple[float, int]] = {}
-    last_w, last_t = None, None
-    growth_e = np.cumprod(1 + np.asarray(re))
-    growth_c = np.cumprod(1 + np.asarray(rc))
-    for t in range(n):
-        if t in pending:
-            w, src = pending.pop(t)
-            order_weight[t] = w
-            status[src] = "executed"
-            last_w, last_t = w, t
-        if last_w is not None:
-            ge = growth_e[t] / growth_e[last_t]
-            gc = growth_c[t] / growth_c[last_t]
-            d = last_w * ge / (last_w * ge + (1 - last_w) * gc)
-        else:
-            d = np.nan
-        if is_decision[t] and not np.isnan(target[t]):
-            ref = next(iter(pending.values()))[0] if pending else d
-            if (last_w is None and not pending) or abs(target[t] - ref) > band:
-                for src in [s for _, s in pending.values()]:
-                    status[src] = "replaced"
-                pending = {t + lag: (target[t], t)}
-        drift[t] = d
-    for _, src in pending.values():
-        status[src] = "pending"
-    codes = {"executed": STATUS_EXECUTED, "replaced": STATUS_REPLACED, "pending": STATUS_PENDING}
-    st_arr = np.full(n, STATUS_NONE, dtype=np.int8)
-    for k, v in status.items():
-        st_arr[k] = codes[v]
-    return np.array(order_weight), np.array(drift), st_arr
 
 
 @pytest.mark.parametrize("seed", range(8))

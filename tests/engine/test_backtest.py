@@ -16,6 +16,7 @@ from data.store import Store
 from engine.allocation import plan_orders
 from engine.backtest import INIT_CASH, portfolio_path, prepare, run_backtest, simulate
 from strategies import load_strategy, parse_strategy, to_dict
+from strategies.families import NAMES
 
 
 def portfolio_oracle(close, cash_price, order_weight, fees, slippage, init_cash=1.0):
@@ -146,7 +147,7 @@ def test_result_tables(costly) -> None:
     assert m.total_return == pytest.approx(costly.value.iloc[-1] / costly.value.iloc[0] - 1)
     assert 0.0 <= m.exposure <= 1.0 and m.max_drawdown <= 0.0
     br = costly.by_regime
-    assert set(br["regime"]) == {"balance_sheet", "net_liquidity", "phase"}
+    assert set(br["regime"]) == set(NAMES)  # every family of the registry
     for _, g in br.groupby("regime"):
         assert g["days"].sum() == m.n_returns
     ev = costly.events

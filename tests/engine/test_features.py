@@ -25,7 +25,8 @@ from data.paths import SNAPSHOT_DIR
 from data.store import Store
 from engine import features as F
 from engine.regimes.api import balance_sheet_codes
-from strategies.regimes import FEATURE_NAMES, BalanceSheetParams, RegimeParams
+from strategies.families import RegimeParams
+from strategies.regimes import FEATURE_NAMES, BalanceSheetParams
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from engine.signals import (
     to_long,
 )
 from strategies import load_strategy, parse_strategy, to_dict
+from strategies.families import NAMES
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +118,7 @@ def test_latest_decision(signals, strategy, store) -> None:
     assert doc["as_of"] == signals.inputs.days[-1].date().isoformat()
     assert doc["target_weight"]["GSPC"] == pytest.approx(last["GSPC"])
     assert doc["target_weight"]["GSPC"] + doc["target_weight"]["CASH"] == pytest.approx(1.0)
-    assert set(doc["regimes"]) == {"balance_sheet", "net_liquidity", "phase"}
+    assert set(doc["regimes"]) == set(NAMES)  # every family of the registry
     assert set(doc["inputs"]) == set(input_features(strategy))
     series = doc["input_series"]
     assert {"TREAST", "WSHOMCB", "WALCL", "DGS10", "DFEDTARU", "SAHMREALTIME", "DTB3"} <= set(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from data.errors import StrategyError
 from strategies import builtin_names, load_strategy
+from strategies.errors import StrategyError
 
 RULE = '[[allocation.rules]]\nname = "qt"\nbalance_sheet = "CONTRACTION"\nweight = 0.5\n'
 

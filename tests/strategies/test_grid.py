@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.errors import GridError, ParameterError
+from data.errors import ParameterError
 from strategies import (
     Grid,
     Strategy,
@@ -19,6 +19,7 @@ from strategies import (
     parse_grid_option,
     parse_grid_options,
 )
+from strategies.errors import GridError
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def qt() -> Strategy:
         ("balance_sheet.window_weeks=8,13,26", ("balance_sheet.window_weeks", (8, 13, 26))),
         (" weights.contraction = 0, 0.25 ,0.5", ("weights.contraction", (0, 0.25, 0.5))),
         ("costs.fees=1e-4,5e-4", ("costs.fees", (0.0001, 0.0005))),
-        ("policy.below_range=true,False", ("policy.below_range", (True, False))),
+        ("policy.below_range=true,false", ("policy.below_range", (True, False))),
         ("balance_sheet.window_weeks=8:26:6", ("balance_sheet.window_weeks", (8, 14, 20, 26))),
         ("weights.contraction=0:1:0.25", ("weights.contraction", (0.0, 0.25, 0.5, 0.75, 1.0))),
         (
@@ -144,7 +145,7 @@ def test_tables_and_rule_weights_match_each_strategy(qt: Strategy) -> None:
     )
     tables = grid.tables()
     weights = grid.rule_weights()
-    assert tables.shape == (grid.size, 4, 4, 7) and weights.shape == (grid.size, 3)
+    assert tables.shape == (grid.size, 4) and weights.shape == (grid.size, 3)
     for i in range(grid.size):
         s = grid.strategy_at(i)
         np.testing.assert_array_equal(tables[i], s.table())

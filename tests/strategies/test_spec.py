@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.errors import StrategyError
 from strategies import (
     Costs,
     Overlay,
@@ -23,7 +22,9 @@ from strategies import (
     load_strategy,
     parse_strategy,
 )
-from strategies.regimes import BalanceSheet, NetLiquidity, Phase, RegimeParams
+from strategies.errors import StrategyError
+from strategies.families import RegimeParams, family
+from strategies.regimes import BalanceSheet, NetLiquidity, Phase
 
 BUILTINS = ("buy_and_hold", "net_liquidity_trend", "note_thesis", "qt_aware", "yield_phase")
 
@@ -51,7 +52,8 @@ def test_builtin_loads_documents_itself_and_its_sweep_is_valid(
     assert s.execution_lag == 1 and s.cash_rate == "DTB3"
     assert s.sweep and set(s.sweep) <= set(s.sweep_keys())
     table = s.table()
-    assert table.shape == (4, 4, 7) and table.dtype == np.float64
+    assert table.shape == s.table_shape() and table.dtype == np.float64
+    assert s.table_shape() == tuple(len(family(f).enum) for f in s.families())
     assert ((table >= s.min_weight) & (table <= s.max_weight)).all()
     # Every combination of the [sweep] table is a valid strategy whose table the grid predicts.
     grid = expand_grid(s)
@@ -92,7 +94,7 @@ def test_net_liquidity_trend_by_trend(builtins: dict[str, Strategy]) -> None:
         NetLiquidity.DOWN: 0.4,
     }
     for nl, w in expected.items():
-        assert (t[:, nl.code, :] == w).all()
+        assert t[nl.code] == w
 
 
 def test_yield_phase_by_phase(builtins: dict[str, Strategy]) -> None:
@@ -107,7 +109,7 @@ def test_yield_phase_by_phase(builtins: dict[str, Strategy]) -> None:
         Phase.CUTTING_RECESSION: 0.2,
     }
     for ph, w in expected.items():
-        assert (t[:, :, ph.code] == w).all()
+        assert t[ph.code] == w
 
 
 def test_note_thesis_cuts_hard_in_recession_cuts_and_trims_in_qt(
@@ -166,6 +168,9 @@ def test_table_first_match_wildcards_and_default() -> None:
     assert idx[3, 0, 6] == 0 and idx[0, 0, 0] == -1
 
 
+_AXES = (("balance_sheet", BalanceSheet), ("net_liquidity", NetLiquidity), ("phase", Phase))
+
+
 def _oracle(rules: list[Rule], default: float) -> np.ndarray:
     out = np.empty((4, 4, 7))
     for bs, nl, ph in itertools.product(BalanceSheet, NetLiquidity, Phase):
@@ -205,9 +210,14 @@ def _strategies(draw: st.DrawFn) -> Strategy:
 @given(_strategies())
 def test_table_matches_first_match_oracle_and_stays_in_bounds(s: Strategy) -> None:
     t = s.table()
-    assert t.shape == (4, 4, 7) and t.dtype == np.float64
+    assert t.shape == s.table_shape() and t.dtype == np.float64
     assert ((t >= s.min_weight) & (t <= s.max_weight)).all()
-    np.testing.assert_array_equal(t, _oracle(list(s.rules), s.default_weight))
+    # The compact table, broadcast over the families the rules do not use, is the oracle's.
+    used = s.families()
+    full = t.reshape([len(e) if n in used else 1 for n, e in _AXES])
+    np.testing.assert_array_equal(
+        np.broadcast_to(full, (4, 4, 7)), _oracle(list(s.rules), s.default_weight)
+    )
 
 
 # -- replace ----------------------------------------------------------------------------------
@@ -237,7 +247,7 @@ def test_replace_changes_each_kind_of_key(builtins: dict[str, Strategy]) -> None
     assert r.rules[0].weight == 0.3 and r.rules[1] == s.rules[1]
     assert r.rebalance == Rebalance("M", 0.1) and r.costs == Costs(0.001, 0.0002)
     assert r.default_weight == 0.9 and r.execution_lag == 2 and r.cash_rate == "none"
-    assert r.table()[BalanceSheet.CONTRACTION.code, 0, 0] == 0.3
+    assert r.table()[BalanceSheet.CONTRACTION.code] == 0.3
     assert s.regimes.balance_sheet.window_weeks == 13  # the original is unchanged
     assert s.replace() == s
     assert r.sweep == s.sweep and r.source == s.source

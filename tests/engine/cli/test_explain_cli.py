@@ -165,12 +165,12 @@ def test_regimes_param_override_changes_the_timeline(capsys, shared_store) -> No
     [
         (
             ["regimes", "--param", "balance_sheet.window_weeks=-3"],
-            "BalanceSheetParams.window_weeks = -3",
+            "--param balance_sheet.window_weeks = -3: expected 1 to 520 weeks",
         ),
-        (["regimes", "--param", "balance_sheet.measure=m2"], "BalanceSheetParams.measure = 'm2'"),
+        (["regimes", "--param", "balance_sheet.measure=m2"], "balance_sheet.measure = 'm2'"),
         (
             ["regimes", "--param", "balance_sheet.contract_enter=-0.005"],
-            "BalanceSheetParams.contract_exit",
+            "--param balance_sheet.contract_exit = -0.01",
         ),
         (["regimes", "--param", "policy.sahm=1"], "unknown field 'sahm'"),
         (["regimes", "--param", "net_liquidity.window_weeks=abc"], "expected an integer"),

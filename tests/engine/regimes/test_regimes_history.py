@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from data.store import Store
 from engine.regimes import explain, regime_frame, regime_spans
-from strategies.regimes import FEATURE_NAMES, BalanceSheetParams, RegimeParams
+from strategies.families import NAMES, RegimeParams
+from strategies.regimes import FEATURE_NAMES, BalanceSheetParams
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +44,13 @@ def _first(frame: pd.DataFrame, col: str, value: str, after: str) -> pd.Timestam
 
 
 def test_frame_layout(full: pd.DataFrame) -> None:
+    # Features, the close, then one column per family of the registry and their codes.
+    assert NAMES[:3] == ("balance_sheet", "net_liquidity", "phase")
     assert list(full.columns) == [
         *FEATURE_NAMES,
         "GSPC",
-        "balance_sheet",
-        "net_liquidity",
-        "phase",
-        "balance_sheet_code",
-        "net_liquidity_code",
-        "phase_code",
+        *NAMES,
+        *(f"{name}_code" for name in NAMES),
     ]
     assert full.index.name == "date" and full.index.is_monotonic_increasing
     assert full["phase_code"].dtype == np.int8

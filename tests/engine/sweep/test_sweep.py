@@ -22,8 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.errors import GridError, StrategyError
-from engine.allocation import plan_orders, target_weights
+from engine.allocation import plan_orders, table_cells, target_weights
 from engine.backtest import portfolio_path, prepare, run_backtest, simulate
 from engine.metrics import compute_metrics
 from engine.sweep import METRICS, run_sweep
@@ -32,6 +31,7 @@ from engine.sweep.nb import centered_ss_nb, sweep_nb
 from engine.sweep.reference import run_combo_ref
 from engine.sweep.run import plan_sweep, results_frame
 from strategies import Overlay, Rebalance, expand_grid, load_strategy
+from strategies.errors import GridError, StrategyError
 
 PARITY = (
     "total_return",
@@ -128,9 +128,10 @@ def synthetic() -> dict:
     for j in range(k):
         key = (combo["b"][j], combo["m"][j], combo["p"][j])
         code_idx[j] = cells.setdefault(key, len(cells))
-    codes = np.empty((n, len(cells)), dtype=np.uint8, order="F")
+    codes = np.empty((n, len(cells)), dtype=np.int32, order="F")
     for (b, m, p), c in cells.items():
-        codes[:, c] = bs[:, b] * 28 + nl[:, m] * 7 + ph[:, p]
+        per_family = np.column_stack([bs[:, b], nl[:, m], ph[:, p]])
+        codes[:, c] = table_cells(per_family, (4, 4, 7))[:, 0]
     ov_feat = rng.integers(0, 3, (k, 2))
     ov_slope = rng.normal(0.0, 0.1, (k, 2))
     return dict(
@@ -170,7 +171,7 @@ def _kernel_args(
         s["day_number"],
         s["decide"],
         s["codes"],
-        s["tables"],
+        s["tables"].reshape(s["k"], -1),
         s["features"],
         s["ov_center"][:n_ov],
         s["code_idx"],
@@ -200,9 +201,7 @@ def _reference(s: dict, j: int, n_ov: int, first: int, last: int):
         s["day_number"],
         s["decide"],
         s["tables"][j],
-        s["bs"][:, c["b"][j]],
-        s["nl"][:, c["m"][j]],
-        s["ph"][:, c["p"][j]],
+        np.column_stack([s["bs"][:, c["b"][j]], s["nl"][:, c["m"][j]], s["ph"][:, c["p"][j]]]),
         x,
         s["ov_slope"][j, :n_ov],
         s["ov_center"][:n_ov],
@@ -276,15 +275,13 @@ def test_overlay_target_is_not_fused() -> None:
     close, cash, dn = np.full(n, 100.0), np.ones(n), np.arange(n, dtype=np.int64)
     decide = np.ones(n, dtype=bool)
     table = np.full((4, 4, 7), 0.5)
-    zeros = np.zeros(n, dtype=np.int64)
+    zeros = np.zeros((n, 3), dtype=np.int64)
     ref = run_combo_ref(
         close,
         cash,
         dn,
         decide,
         table,
-        zeros,
-        zeros,
         zeros,
         feats,
         np.array([s_]),
@@ -306,8 +303,8 @@ def test_overlay_target_is_not_fused() -> None:
         np.zeros(n),
         dn,
         decide,
-        np.zeros((n, 1), dtype=np.uint8, order="F"),
-        table[None],
+        np.zeros((n, 1), dtype=np.int32, order="F"),
+        table.reshape(1, -1),
         feats,
         np.zeros(1),
         np.zeros(1, np.int64),
@@ -353,11 +350,11 @@ def test_degenerate_metrics() -> None:
     g = np.ones(n)
     g[1:] = close[1:] / close[:-1]
     rc = np.zeros(n)
-    codes = np.zeros((n, 1), dtype=np.uint8, order="F")
+    codes = np.zeros((n, 1), dtype=np.int32, order="F")
     feats = np.empty((n, 0), order="F")
 
     def run(weight: float, first: int, last: int) -> np.ndarray:
-        table = np.full((1, 4, 4, 7), weight)
+        table = np.full((1, 1), weight)  # a one-cell table
         return sweep_nb(
             close,
             cash,

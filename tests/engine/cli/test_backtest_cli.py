@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from engine.cli import main
+from strategies.families import NAMES
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def test_backtest_json_holds_relative_metrics_and_regime_statistics(qt_json) -> 
     assert 0.5 < rel["beta"] < 1.0 and rel["tracking_error"] > 0  # ~87% exposure to the index
     assert "252" in rel["conventions"] and "cash" in rel["conventions"]
     rows = qt_json["by_regime"]
-    assert {r["regime"] for r in rows} == {"balance_sheet", "net_liquidity", "phase"}
+    assert {r["regime"] for r in rows} == set(NAMES)  # every family of the registry
     for r in rows:
         for who in ("strategy", "benchmark"):
             lo, mid, hi = (r[f"{who}_excess{k}"] for k in ("_ci_low", "", "_ci_high"))
@@ -148,6 +149,23 @@ def test_misspelled_key_names_the_file_and_key(command, tmp_path, capsys) -> Non
     assert main([command[0], str(bad), *command[1:]]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "mine.toml" in err and "frequncy" in err
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ("# nothing but a comment\n", "the strategy file is empty"),
+        ('name = "x"\n[execution]\nlag = 1000000000000000000000000000000\n', "execution.lag = "),
+    ],
+)
+@pytest.mark.parametrize("command", ["backtest", "sweep"])
+def test_empty_file_and_huge_lag_are_one_line(command, body, needle, tmp_path, capsys) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text(body)
+    assert main([command, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"runoff: error: {path}: ") and err.count("\n") == 1
+    assert needle in err and "Traceback" not in err
 
 
 def test_signals_cli(tmp_path, capsys) -> None:
