@@ -116,7 +116,17 @@ def read_bytes(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> byt
                 f"{p}: {st.st_size:,} bytes, more than the {limit:,} a data file may have"
             )
         try:
-            data = fh.read(limit + 1)
+            # Read what fstat announced (+1 to see growth), not ``limit`` bytes at once: a
+            # read(n) allocates n bytes up front. A file that grew is read on, to the limit.
+            parts = [fh.read(min(limit, st.st_size) + 1)]
+            total = len(parts[0])
+            while total <= limit:
+                more = fh.read(min(1 << 20, limit + 1 - total))
+                if not more:
+                    break
+                parts.append(more)
+                total += len(more)
+            data = b"".join(parts)
         except OSError as exc:
             raise DataError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     if len(data) > limit:
