@@ -25,7 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from data.errors import ParameterError
+from data import reader
+from data.errors import DataError, ParameterError
 from strategies.errors import StrategyError
 from strategies.families import FAMILIES, NAMES, RegimeParams
 from strategies.keys import (
@@ -37,6 +38,9 @@ from strategies.keys import (
     where,
 )
 from strategies.spec import Costs, Overlay, Rebalance, Rule, Strategy
+
+MAX_STRATEGY_BYTES = 1 << 20
+"""Largest strategy file read (1 MiB: a strategy is a few kB)."""
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 """Folder of the built-in strategy files (``<name>.toml``)."""
@@ -93,15 +97,23 @@ def read_strategy(path: str | os.PathLike[str], source: str | None = None) -> St
     source = os.fspath(path) if source is None else source
     label = where(source)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StrategyError(f"{label}: no such strategy file; check the path") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise StrategyError(f"{label}: cannot read the strategy file: {e}") from None
+        # The guarded reader: never opens a FIFO or a directory, bounded size.
+        if not reader.is_file(path):
+            raise StrategyError(f"{label}: no such strategy file; check the path")
+        text = reader.read_bytes(path, MAX_STRATEGY_BYTES).decode("utf-8")
+    except DataError as e:
+        msg = str(e).removeprefix(f"{os.fspath(path)}: ").replace("data file", "strategy file")
+        raise StrategyError(f"{label}: {msg}") from None
+    except UnicodeDecodeError as e:
+        raise StrategyError(f"{label}: not a UTF-8 text file ({e.reason})") from None
     try:
         mapping = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise StrategyError(f"{label}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise StrategyError(
+            f"{label}: invalid TOML: arrays or tables nested too deeply to read"
+        ) from None
     if not mapping:
         raise StrategyError(
             f"{label}: the strategy file is empty (no keys, only comments or blank lines); "

@@ -851,7 +851,7 @@ STRATEGIES = [
         "strategy: not UTF-8",
         "strategy",
         ("backtest", "{tmp}/bad.toml"),
-        ("{tmp}/bad.toml: cannot read the strategy file",),
+        ("{tmp}/bad.toml: not a UTF-8 text file",),
         (put("tmp", "bad.toml", b'name = "bad"\n\xff\xfe'),),
     ),
     Case(
@@ -865,8 +865,42 @@ STRATEGIES = [
         "strategy: a directory",
         "strategy",
         ("backtest", "{tmp}/dir.toml"),
-        ("{tmp}/dir.toml: cannot read the strategy file",),
+        ("{tmp}/dir.toml: a directory where a strategy file is expected",),
         (mkdir("tmp", "dir.toml"),),
+    ),
+    Case(
+        "strategy: a named pipe (never opened: it would block)",
+        "strategy",
+        ("backtest", "{tmp}/pipe.toml"),
+        ("{tmp}/pipe.toml: a named pipe (FIFO) where a strategy file is expected",),
+        (fifo("tmp", "pipe.toml"),),
+    ),
+    Case(
+        "strategy: TOML nested too deeply",
+        "strategy",
+        ("backtest", "{tmp}/deep.toml"),
+        ("{tmp}/deep.toml: invalid TOML: arrays or tables nested too deeply",),
+        (put("tmp", "deep.toml", "a = " + "[" * 100_000 + "]" * 100_000 + "\n"),),
+    ),
+    Case(
+        "strategy: empty file",
+        "strategy",
+        ("backtest", "{tmp}/empty.toml"),
+        ("{tmp}/empty.toml: the strategy file is empty",),
+        (put("tmp", "empty.toml", "# nothing here\n\n"),),
+    ),
+    Case(
+        "strategy: absurd execution lag",
+        "strategy",
+        ("backtest", "{tmp}/lag.toml"),
+        ("{tmp}/lag.toml: execution.lag",),
+        (
+            put(
+                "tmp",
+                "lag.toml",
+                'name = "lag"\n[execution]\nlag = 1000000000000000000000000000000\n',
+            ),
+        ),
     ),
     Case(
         "strategy: missing file",
