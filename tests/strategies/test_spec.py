@@ -294,7 +294,7 @@ def test_replace_accepts_numpy_scalars_and_overlay_slopes() -> None:
         ({"execution_lag": 0}, ["execution.lag = 0", "look-ahead"]),
         ({"costs.slippage": -0.001}, ["costs.slippage"]),
         ({"rebalance.frequency": "Q"}, ["rebalance.frequency = 'Q'"]),
-        ({"cash_rate": "DGS3MO"}, ["cash.rate = 'DGS3MO'"]),
+        ({"cash_rate": "DGS1MO"}, ["cash.rate = 'DGS1MO'"]),
         ({"default_weight": "high"}, ["default_weight='high'", "expected a number"]),
         ({"policy.below_range": 1}, ["expected true or false"]),
     ],
