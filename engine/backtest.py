@@ -550,22 +550,23 @@ def _orders_table(
 
 def total_return_check(store: Store, equity: str | None, days: pd.DatetimeIndex) -> str | None:
     """The S&P 500 total return (SP500TR, dividends reinvested) beside the price index (GSPC)
-    over the same window days, when the equity leg is one of the two: a labelled extra line
-    (the backtest holds only its own equity asset). None otherwise or when either has no
-    price at both ends of the window."""
+    over the window days both have a price, when the equity leg is one of the two: a labelled
+    extra line (the backtest holds only its own equity asset). None otherwise or when they
+    share fewer than two days."""
     if equity not in ("SP500TR", "GSPC") or len(days) < 2:
         return None
-    ends = pd.DatetimeIndex([days[0], days[-1]])
-    tr = asset_prices(store, "SP500TR", ends)
-    px = asset_prices(store, "GSPC", ends)
-    if not (np.isfinite(tr).all() and np.isfinite(px).all()):
+    tr = asset_prices(store, "SP500TR", days)
+    px = asset_prices(store, "GSPC", days)
+    both = np.flatnonzero(np.isfinite(tr) & np.isfinite(px))
+    if len(both) < 2:
         return None
-    years = (days[-1] - days[0]).days / 365.25
-    cagr_tr = (tr[1] / tr[0]) ** (1 / years) - 1
-    cagr_px = (px[1] / px[0]) ** (1 / years) - 1
+    a, b = int(both[0]), int(both[-1])
+    years = (days[b] - days[a]).days / 365.25
+    cagr_tr = (tr[b] / tr[a]) ** (1 / years) - 1
+    cagr_px = (px[b] / px[a]) ** (1 / years) - 1
     held = "the total return" if equity == "SP500TR" else "the price index (dividends excluded)"
     return (
-        f"S&P 500 {days[0].date()} to {days[-1].date()}: total return (SP500TR, dividends "
+        f"S&P 500 {days[a].date()} to {days[b].date()}: total return (SP500TR, dividends "
         f"reinvested) CAGR {cagr_tr:.2%}, price index (GSPC) {cagr_px:.2%}; the equity leg here "
         f"is {held}"
     )
