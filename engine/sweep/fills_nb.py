@@ -206,7 +206,7 @@ def rebalance_nb(
     return cash, pos_i, pos_c, s * p, value
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def call_sequence_nb(order_value: np.ndarray, seq: np.ndarray) -> None:
     """vectorbt's auto call sequence: ``seq`` (int64, shape (n,)) becomes the columns in
     ascending order of ``order_value`` (float64, shape (n,), sorted in place), NaN last, ties

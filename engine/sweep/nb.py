@@ -38,7 +38,7 @@ from engine.metric_registry import (
     COL_VOLATILITY,
     SWEEP_COLUMNS,
 )
-from engine.sweep.fills_nb import rebalance_legs_nb, rebalance_nb
+from engine.sweep.fills_nb import call_sequence_nb, rebalance_nb, target_percent_nb
 
 ANNUAL = 252.0
 """Trading days per year for volatility, Sharpe and Sortino."""
@@ -164,16 +164,17 @@ NEVER = np.inf
     LAG,
 ) = range(25)
 N_BASE = 25
-N_LEG_ROWS = 9
+N_LEG_ROWS = 10
 """Per-leg row blocks: X (leg weight drifted since the last execution, unnormalised: the
 drifted weight is x_l / (sum x + y)), POS (units held), PEND (the pending order's target),
-TV (allocation-table weight of the current regime cell), W (today's target; after the lane
-loop: the weight ordered today, NaN if none), LO, HI, FEES, SLIP."""
+TV (allocation-table weight of the current regime cell), W (today's target), LO, HI, FEES,
+SLIP, ORD (the weight ordered today, NaN if none: a row of its own, so the SIMD loop stores
+a select into it, never a masked store)."""
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _leg_rows(n_legs: int) -> tuple[int, int, int, int, int, int, int, int, int, int]:
-    """First row of each per-leg block (X, POS, PEND, TV, W, LO, HI, FEES, SLIP) and the
+def _leg_rows(n_legs: int) -> tuple[int, int, int, int, int, int, int, int, int, int, int]:
+    """First row of each per-leg block (X, POS, PEND, TV, W, LO, HI, FEES, SLIP, ORD) and the
     number of rows of the state array."""
     b = N_BASE
     return (
@@ -186,6 +187,7 @@ def _leg_rows(n_legs: int) -> tuple[int, int, int, int, int, int, int, int, int,
         b + 6 * n_legs,
         b + 7 * n_legs,
         b + 8 * n_legs,
+        b + 9 * n_legs,
         b + N_LEG_ROWS * n_legs,
     )
 
@@ -224,7 +226,7 @@ def execute_due_nb(S: np.ndarray, t: float, p_i: float, p_c: float, min_size: fl
     """Execute the orders due at day ``t`` in every lane that has one: one risky leg (close
     ``p_i``) and the cash asset (``p_c``), the scalar fills
     (:func:`~engine.sweep.fills_nb.rebalance_nb`)."""
-    X0, POS0, PEND0, _, _, _, _, FEES0, SLIP0, _ = _leg_rows(1)
+    X0, POS0, PEND0, _, _, _, _, FEES0, SLIP0, _, _ = _leg_rows(1)
     for lane in range(LANES):
         if S[DUE, lane] == t:
             w = S[PEND0, lane]
@@ -250,60 +252,72 @@ def execute_due_nb(S: np.ndarray, t: float, p_i: float, p_c: float, min_size: fl
             S[DUE, lane] = NEVER
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def execute_due_legs_nb(
     S: np.ndarray,
+    n_legs: int,
     t: float,
     px: np.ndarray,
     p_c: float,
     min_size: float,
-    scratch: np.ndarray,
+    order_value: np.ndarray,
     seq: np.ndarray,
+    traded: np.ndarray,
 ) -> None:
     """Execute the orders due at day ``t`` in every lane that has one: two or more risky legs
-    (closes ``px``, shape (n_legs,)) and the cash asset (``p_c``), vectorbt's row over
-    ``n_legs + 1`` columns (:func:`~engine.sweep.fills_nb.rebalance_legs_nb`). ``scratch``:
-    float64 array of shape (6, n_legs + 1); ``seq``: int64 array of shape (n_legs + 1,)."""
-    n_legs = px.shape[0]
-    X0, POS0, PEND0, _, _, _, _, FEES0, SLIP0, _ = _leg_rows(n_legs)
-    pos = scratch[0, :n_legs]
-    w = scratch[1, :n_legs]
-    fees = scratch[2, :n_legs]
-    slip = scratch[3, :n_legs]
-    traded = scratch[4, :n_legs]
-    order_value = scratch[5]
+    (closes ``px``, shape (n_legs,)) and the cash asset (``p_c``): vectorbt's row over
+    ``n_legs + 1`` columns, :func:`~engine.sweep.fills_nb.rebalance_legs_nb`'s operations on
+    the lane's state rows (no copies, no call with a dozen arrays). ``order_value``, ``seq``:
+    scratch of shape (n_legs + 1,); ``traded``: scratch of shape (n_legs,). Inlined, so
+    ``n_legs`` is the caller's compile-time leg count (the loops unroll)."""
+    X0, POS0, PEND0, _, _, _, _, FEES0, SLIP0, _, _ = _leg_rows(n_legs)
     for lane in range(LANES):
         if S[DUE, lane] == t:
+            cash = S[CASH, lane]
+            pos_c = S[POS_C, lane]
+            value = cash
             for leg in range(n_legs):
-                pos[leg] = S[POS0 + leg, lane]
-                w[leg] = S[PEND0 + leg, lane]
-                fees[leg] = S[FEES0 + leg, lane]
-                slip[leg] = S[SLIP0 + leg, lane]
-            cash, pos_c, v_before = rebalance_legs_nb(
-                S[CASH, lane],
-                pos,
-                S[POS_C, lane],
-                px,
-                p_c,
-                w,
-                fees,
-                slip,
-                min_size,
-                order_value,
-                seq,
-                traded,
-            )
+                pos = S[POS0 + leg, lane]
+                if pos != 0.0:
+                    value += pos * px[leg]
+            if pos_c != 0.0:
+                value += pos_c * p_c
+            held = S[PEND0, lane]
+            for leg in range(1, n_legs):
+                held += S[PEND0 + leg, lane]
+            w_c = 1.0 - held
+            for leg in range(n_legs):
+                order_value[leg] = S[PEND0 + leg, lane] * value - S[POS0 + leg, lane] * px[leg]
+                traded[leg] = 0.0
+            order_value[n_legs] = w_c * value - pos_c * p_c
+            call_sequence_nb(order_value, seq)
+            for k in range(n_legs + 1):
+                col = seq[k]
+                if col == n_legs:
+                    cash, pos_c, _, _ = target_percent_nb(
+                        cash, pos_c, value, w_c, p_c, 0.0, 0.0, min_size
+                    )
+                else:
+                    cash, pos, size, price = target_percent_nb(
+                        cash,
+                        S[POS0 + col, lane],
+                        value,
+                        S[PEND0 + col, lane],
+                        px[col],
+                        S[FEES0 + col, lane],
+                        S[SLIP0 + col, lane],
+                        min_size,
+                    )
+                    S[POS0 + col, lane] = pos
+                    traded[col] = size * price
             traded_value = traded[0]
-            held = w[0]
+            for leg in range(1, n_legs):
+                traded_value += traded[leg]
             for leg in range(n_legs):
-                S[POS0 + leg, lane] = pos[leg]
-                S[X0 + leg, lane] = w[leg]
-                if leg > 0:
-                    traded_value += traded[leg]
-                    held += w[leg]
+                S[X0 + leg, lane] = S[PEND0 + leg, lane]
             S[CASH, lane] = cash
             S[POS_C, lane] = pos_c
-            S[TURN, lane] += abs(traded_value) / v_before
+            S[TURN, lane] += abs(traded_value) / value
             S[NREB, lane] += 1.0
             S[TRADED, lane] = 1.0
             S[Y, lane] = 1.0 - held
@@ -319,12 +333,33 @@ def next_run_nb(
     table: np.ndarray,
     starts: np.ndarray,
     values: np.ndarray,
+    final: bool,
 ) -> None:
-    """Point ``lane`` at run ``p`` of its regime codes: the table weights and the next change."""
+    """Point ``lane`` at run ``p`` of its regime codes: the table weights and the next change.
+
+    ``final`` (several legs and no overlays): the weights are the targets themselves, so they
+    are clipped to the legs' bounds and divided by their sum above 1 here, once per regime
+    change, instead of every day, and set as today's targets (W) until the next change."""
     n_legs = table.shape[1]
-    TV0 = _leg_rows(n_legs)[3]
+    rows = _leg_rows(n_legs)
+    TV0, W0, LO0, HI0 = rows[3], rows[4], rows[5], rows[6]
+    total = 0.0
     for leg in range(n_legs):
-        S[TV0 + leg, lane] = table[values[p], leg]
+        w = table[values[p], leg]
+        if final:
+            w_lo = S[LO0 + leg, lane]
+            w_hi = S[HI0 + leg, lane]
+            below_hi = w_hi if w > w_hi else w
+            w = w_lo if w < w_lo else below_hi
+            total = w if leg == 0 else total + w
+        S[TV0 + leg, lane] = w
+    if final:
+        for leg in range(n_legs):
+            w = S[TV0 + leg, lane]
+            if total > 1.0:
+                w = w / total
+            S[TV0 + leg, lane] = w
+            S[W0 + leg, lane] = w
     S[NEXT, lane] = starts[p + 1] if p + 1 < end else NEVER
 
 
@@ -388,9 +423,11 @@ def block_nb(
     target by one ulp and can flip a band decision at a tie).
     """
     n_legs = len(legs)
-    X0, POS0, PEND0, TV0, W0, LO0, HI0, FEES0, SLIP0, n_rows = _leg_rows(n_legs)
+    n_clip = 1 if n_legs == 1 else 0  # legs clipped in the SIMD loop (several: before it)
+    X0, POS0, PEND0, TV0, W0, LO0, HI0, FEES0, SLIP0, ORD0, n_rows = _leg_rows(n_legs)
     offsets, starts, values = runs
     n_ov = ov_feat.shape[1]
+    final = n_legs > 1 and n_ov == 0  # several legs, no overlay: targets set per regime run
     write = returns_out.shape[1] > 0
     S = np.zeros((n_rows, LANES))
     run = np.empty(LANES, np.int64)
@@ -399,8 +436,10 @@ def block_nb(
     feat = np.empty((n_ov, LANES), np.int64)
     px = np.empty(n_legs)
     g_next = np.empty(n_legs)
-    scratch = np.empty((6, n_legs + 1))
+    over = np.empty(LANES)
+    order_value = np.empty(n_legs + 1)
     seq = np.empty(n_legs + 1, np.int64)
+    leg_traded = np.empty(n_legs)
     for lane in range(LANES):
         k = combos[lane]
         for j in range(n_ov):
@@ -425,7 +464,7 @@ def block_nb(
             p += 1
         run[lane] = p
         run_end[lane] = end
-        next_run_nb(S, lane, p, end, tables[table_idx[k]], starts, values)
+        next_run_nb(S, lane, p, end, tables[table_idx[k]], starts, values, final)
     n_due = 0
     n_change = 0
     for t in range(first, last + 1):
@@ -437,17 +476,26 @@ def block_nb(
             if n_legs == 1:
                 execute_due_nb(S, now, px[0], p_c, min_size)
             else:
-                execute_due_legs_nb(S, now, px, p_c, min_size, scratch, seq)
+                execute_due_legs_nb(S, n_legs, now, px, p_c, min_size, order_value, seq, leg_traded)
         if n_change > 0:
             for lane in range(LANES):
                 if S[NEXT, lane] == now:
                     run[lane] += 1
                     k = combos[lane]
                     next_run_nb(
-                        S, lane, run[lane], run_end[lane], tables[table_idx[k]], starts, values
+                        S,
+                        lane,
+                        run[lane],
+                        run_end[lane],
+                        tables[table_idx[k]],
+                        starts,
+                        values,
+                        final,
                     )
-        for leg in range(n_legs):
-            S[W0 + leg] = S[TV0 + leg]
+        if not final:  # several legs without overlays: W is set per regime run (next_run_nb)
+            for leg in range(n_legs):
+                for lane in range(LANES):  # a plain loop: a row slice is a refcounted view
+                    S[W0 + leg, lane] = S[TV0 + leg, lane]
         for j in range(n_ov):
             center = ov_center[j]
             row = W0 + ov_leg[j]
@@ -464,6 +512,29 @@ def block_nb(
         n_due = 0
         n_change = 0
         n_place = 0
+        n_begin = 0
+        if n_legs > 1 and not final:
+            # Targets of several legs: each clipped to its bounds, then divided by their sum
+            # where it exceeds 1 (rare: an overlay or a lower bound pushing it up, or decimal
+            # rounding), lane by lane on those days only.
+            n_over = 0
+            for lane in range(LANES):
+                total = 0.0
+                for leg in range(n_legs):
+                    w = S[W0 + leg, lane]
+                    w_lo = S[LO0 + leg, lane]
+                    w_hi = S[HI0 + leg, lane]
+                    below_hi = w_hi if w > w_hi else w
+                    w = w_lo if w < w_lo else below_hi
+                    S[W0 + leg, lane] = w
+                    total = w if leg == 0 else total + w
+                over[lane] = total
+                n_over += 1 if total > 1.0 else 0
+            if n_over > 0:
+                for lane in range(LANES):
+                    if over[lane] > 1.0:
+                        for leg in range(n_legs):
+                            S[W0 + leg, lane] = S[W0 + leg, lane] / over[lane]
         # The SIMD loop: no branch that differs between lanes, every update a select; the
         # loops over the legs have a constant trip count (unrolled).
         for lane in range(LANES):
@@ -475,8 +546,6 @@ def block_nb(
             kr = S[KR, lane]
             peak_prev = S[PEAK, lane]
             max_dd = S[MAX_DD, lane]
-            t0 = S[T0, lane]
-            v0 = S[V0, lane]
             due = S[DUE, lane]
             asset = S[POS0, lane] * px[0]
             for leg in range(1, n_legs):
@@ -499,28 +568,19 @@ def block_nb(
             S[PEAK, lane] = peak
             S[WSUM, lane] += asset * inv_v if traded else 0.0
             S[NINV, lane] += 1.0 if traded & (asset > 0.0) else 0.0
-            S[T0, lane] = now if begin else t0
-            S[KR, lane] = k_next if begin else kr
-            S[V0, lane] = v if begin else v0
             S[INV_PREV, lane] = inv_v
-            S[STARTED, lane] = 1.0 if traded else 0.0
             S[R, lane] = r if started else np.nan
+            n_begin += 1 if begin else 0
             valid = True
-            for leg in range(n_legs):
+            for leg in range(n_clip):  # one leg: the clip here, as the one-asset kernel
                 w = S[W0 + leg, lane]
                 w_lo = S[LO0 + leg, lane]
                 w_hi = S[HI0 + leg, lane]
                 below_hi = w_hi if w > w_hi else w  # both selects unconditional: no masked load
                 w = w_lo if w < w_lo else below_hi
                 S[W0 + leg, lane] = w
-                valid = valid & (w == w)
-            if n_legs > 1:
-                total = S[W0, lane]
-                for leg in range(1, n_legs):
-                    total += S[W0 + leg, lane]
-                for leg in range(n_legs):
-                    w = S[W0 + leg, lane]
-                    S[W0 + leg, lane] = w / total if total > 1.0 else w
+            for leg in range(n_legs):
+                valid = valid & (S[W0 + leg, lane] == S[W0 + leg, lane])
             x_sum = S[X0, lane]
             for leg in range(1, n_legs):
                 x_sum += S[X0 + leg, lane]
@@ -536,19 +596,31 @@ def block_nb(
             fresh = not (pending | traded)
             place = dec & valid & ((dev > S[BAND, lane]) | fresh)
             for leg in range(n_legs):
-                S[W0 + leg, lane] = S[W0 + leg, lane] if place else np.nan
+                S[ORD0 + leg, lane] = S[W0 + leg, lane] if place else np.nan
             n_place += 1 if place else 0
             n_due += 1 if due == tomorrow else 0
             n_change += 1 if S[NEXT, lane] == tomorrow else 0
             for leg in range(n_legs):
                 S[X0 + leg, lane] = S[X0 + leg, lane] * g_next[leg]
             S[Y, lane] = S[Y, lane] * g_c
+        if n_begin > 0:
+            # The close of a lane's first execution: its returns count from tomorrow (once per
+            # combination, so out of the SIMD loop; the value is recomputed, the same bits).
+            for lane in range(LANES):
+                if S[TRADED, lane] != 0.0 and S[STARTED, lane] == 0.0:
+                    asset = S[POS0, lane] * px[0]
+                    for leg in range(1, n_legs):
+                        asset += S[POS0 + leg, lane] * px[leg]
+                    S[V0, lane] = S[CASH, lane] + (asset + S[POS_C, lane] * p_c)
+                    S[T0, lane] = now
+                    S[KR, lane] = k_next
+                    S[STARTED, lane] = 1.0
         if n_place > 0:
             for lane in range(LANES):
-                if S[W0, lane] == S[W0, lane]:
+                if S[ORD0, lane] == S[ORD0, lane]:
                     S[DUE, lane] = now + S[LAG, lane]
                     for leg in range(n_legs):
-                        S[PEND0 + leg, lane] = S[W0 + leg, lane]
+                        S[PEND0 + leg, lane] = S[ORD0 + leg, lane]
                     n_due += 1 if S[LAG, lane] == 1.0 else 0
         if write:
             for lane in range(LANES):
