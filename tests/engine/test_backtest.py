@@ -219,7 +219,7 @@ def _decisions(strategy, store):
     plan = plan_orders(
         inp.target,
         inp.decision,
-        inp.ret_index,
+        inp.ret_legs,
         inp.ret_cash,
         strategy.rebalance.band,
         strategy.execution_lag,
