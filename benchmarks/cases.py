@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from strategies import Grid, expand_grid, load_strategy
+from strategies import Grid, Strategy, expand_grid, load_strategy, parse_strategy
 
 BENCH_STRATEGY = "note_thesis"
-"""All three regimes, four rules: the built-in with the most per-day work."""
+"""All three regimes: the built-in with the most per-day work. The two-leg row (one risky leg
+and cash) runs its pre-issue-10 form (:func:`two_leg_strategy`), the three-leg row the
+built-in itself (S&P 500 total return, 10-year Treasuries, cash)."""
 
 BENCH_GRID: dict[str, list] = {
     "balance_sheet.window_weeks": [8, 13, 26, 52],
@@ -40,6 +42,43 @@ BENCH_GRID: dict[str, list] = {
     "costs.slippage": [0.0, 0.0002],
 }
 """139,968 combinations: regime windows and thresholds, rule weights, bands and costs."""
+
+BENCH_GRID3: dict[str, list] = {
+    "balance_sheet.window_weeks": [8, 13, 26, 52],
+    "balance_sheet.contract_enter": [-0.06, -0.04, -0.02],
+    "policy.sahm_threshold": [0.3, 0.5, 0.7],
+    "net_liquidity.band_bn": [100.0, 150.0, 250.0],
+    "weights.recession": [0.0, 0.1, 0.3],
+    "weights.qt_first_half": [0.4, 0.5, 0.7],
+    "weights.qt_first_half.treasury": [0.0, 0.3],
+    "weights.qt": [0.25, 0.5, 0.75],
+    "weights.drain": [0.6, 0.8, 1.0],
+    "rebalance.band": [0.0, 0.02, 0.05, 0.1],
+    "costs.fees": [0.0005, 0.001],
+    "costs.slippage": [0.0, 0.0002],
+}
+"""The three-leg grid (note_thesis as built in: equity, UST10Y, cash): the two-leg grid's
+keys, the first-half rule's Treasury weight too (its equity weights lowered so that a rule never
+sums above 1): 279,936 combinations."""
+
+
+def two_leg_strategy() -> Strategy:
+    """note_thesis before issue 10: its four rules with their equity weights only, on the
+    S&P 500 price index (GSPC) and cash: the benchmark of the one-asset kernel, unchanged."""
+    d = load_strategy(BENCH_STRATEGY).to_dict()
+    d["assets"] = {"equity": "GSPC"}
+    rules = []
+    for rule in d["allocation"]["rules"]:
+        if rule.get("name") == "cutting":
+            continue
+        weights = rule.pop("weights", None)
+        if weights is not None:
+            rule["weight"] = weights.get("equity", 0.0)
+        rules.append(rule)
+    d["allocation"]["rules"] = rules
+    d["allocation"].pop("bounds", None)
+    d.pop("sweep", None)
+    return parse_strategy(d, "benchmarks:note_thesis_two_legs")
 
 
 @dataclass(frozen=True)
@@ -69,10 +108,14 @@ QUICK = Mode(
 )
 
 
-def bench_grid(n: int, seed: int = 0) -> Grid:
-    """``n`` combinations drawn from :data:`BENCH_GRID` (reproducible)."""
+def bench_grid(n: int, seed: int = 0, legs: int = 1) -> Grid:
+    """``n`` combinations drawn from :data:`BENCH_GRID` on :func:`two_leg_strategy`
+    (``legs=1``: one risky leg and cash) or from :data:`BENCH_GRID3` on the built-in
+    note_thesis (``legs=2``: two risky legs and cash), reproducibly."""
+    if legs == 1:
+        return expand_grid(two_leg_strategy(), BENCH_GRID, include_sweep=False, sample=n, seed=seed)
     s = load_strategy(BENCH_STRATEGY)
-    return expand_grid(s, BENCH_GRID, include_sweep=False, sample=n, seed=seed)
+    return expand_grid(s, BENCH_GRID3, include_sweep=False, sample=n, seed=seed)
 
 
 @dataclass
@@ -131,36 +174,39 @@ class Limit:
 
 
 def _decoded(plan: Any, k: int) -> dict[str, Any]:
-    """Combination ``k``'s kernel inputs, decoded back to per-regime codes and scalars."""
+    """Combination ``k``'s kernel inputs, decoded back to per-regime codes and per-leg values."""
     from engine.sweep.prepare import chunk_arrays
 
     ch = chunk_arrays(plan.inputs, plan.strategy, plan.grid, k, k + 1)
     cells = ch.codes[:, ch.code_idx[0]].astype(np.int64)
+    n_legs = ch.tables.shape[2]
     return {
         "cells": cells,
         "codes": np.column_stack(np.unravel_index(cells, ch.shape)) if ch.shape else None,
         "table": ch.tables[0],
-        "table_nd": ch.tables[0].reshape(ch.shape),
+        "table_nd": ch.tables[0].reshape((*ch.shape, n_legs)),
         "x": np.ascontiguousarray(ch.features[:, ch.ov_feat[0]]),
         "slopes": ch.ov_slope[0],
         "centers": ch.ov_center,
-        "lo": float(ch.lo[0]),
-        "hi": float(ch.hi[0]),
+        "ov_leg": ch.ov_leg,
+        "lo": ch.lo[0],
+        "hi": ch.hi[0],
         "band": float(ch.band[0]),
         "lag": int(ch.lag[0]),
-        "fees": float(ch.fees[0]),
-        "slippage": float(ch.slippage[0]),
+        "fees": ch.fees[0],
+        "slippage": ch.slippage[0],
     }
 
 
 def _plan_weights(plan: Any, d: dict[str, Any]) -> np.ndarray:
+    """The executed target weights of a decoded combination: array of shape (n_days, n_legs)."""
     from engine.allocation_nb import plan_orders_nb, target_weights_nb
 
     inp = plan.inputs
     w = target_weights_nb(
-        d["table"], d["cells"], d["x"], d["slopes"], d["centers"], d["lo"], d["hi"]
+        d["table"], d["cells"], d["x"], d["slopes"], d["centers"], d["ov_leg"], d["lo"], d["hi"]
     )
-    return plan_orders_nb(w, inp.decide, inp.ret_i, inp.ret_c, d["band"], d["lag"])[0]
+    return plan_orders_nb(w, inp.decide, inp.ret_legs, inp.ret_c, d["band"], d["lag"])[0]
 
 
 def _metrics_row(
@@ -169,40 +215,46 @@ def _metrics_row(
     from engine.metrics import compute_metrics
     from engine.sweep.nb import METRICS
 
-    first = int(np.flatnonzero(np.isfinite(ow))[0])
+    executed = np.isfinite(ow[:, 0])
+    first = int(np.flatnonzero(executed)[0])
     win = slice(first, None)
     m = compute_metrics(
         pd.Series(value[win], index=inp.days[win]),
         inp.ret_c[win],
         weight[win],
         fraction[win],
-        int(np.isfinite(ow[win]).sum()),
+        int(executed[win].sum()),
     )
     return np.array([float(getattr(m, k)) for k in METRICS])
 
 
 def vectorbt_wide(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
-    """vectorbt's sweep form: one ``from_orders`` call over len(rows) x 2 columns (N x K
-    arrays), grouped per combination with shared cash, then the same metric definitions."""
+    """vectorbt's sweep form: one ``from_orders`` call over len(rows) x (n_legs + 1) columns
+    (N x K arrays), grouped per combination with shared cash, then the same metric
+    definitions."""
     import vectorbt as vbt
 
+    from engine.allocation import total_weight
     from engine.window import INIT_CASH, MIN_SIZE
 
     plan = inputs.plan
     inp = plan.inputs
     k = len(rows)
+    n_legs = inp.n_legs
+    width = n_legs + 1
     decoded = [_decoded(plan, int(r)) for r in rows]
-    ow = np.column_stack([_plan_weights(plan, d) for d in decoded])
-    size = np.empty((inp.n_days, 2 * k))
-    size[:, 0::2] = ow
-    size[:, 1::2] = 1.0 - ow
-    close = np.empty((inp.n_days, 2 * k))
-    close[:, 0::2] = inp.close[:, None]
-    close[:, 1::2] = inp.cash_price[:, None]
-    fees = np.zeros((1, 2 * k))
-    fees[0, 0::2] = [d["fees"] for d in decoded]
-    slip = np.zeros((1, 2 * k))
-    slip[0, 0::2] = [d["slippage"] for d in decoded]
+    ows = [_plan_weights(plan, d) for d in decoded]
+    size = np.empty((inp.n_days, width * k))
+    close = np.empty((inp.n_days, width * k))
+    fees = np.zeros((1, width * k))
+    slip = np.zeros((1, width * k))
+    for j, (d, ow) in enumerate(zip(decoded, ows, strict=True)):
+        size[:, j * width : j * width + n_legs] = ow
+        size[:, j * width + n_legs] = 1.0 - total_weight(ow)
+        close[:, j * width : j * width + n_legs] = inp.closes
+        close[:, j * width + n_legs] = inp.cash_price
+        fees[0, j * width : j * width + n_legs] = d["fees"]
+        slip[0, j * width : j * width + n_legs] = d["slippage"]
     pf = vbt.Portfolio.from_orders(
         close,
         size,
@@ -213,28 +265,25 @@ def vectorbt_wide(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
         min_size=MIN_SIZE,
         init_cash=INIT_CASH,
         cash_sharing=True,
-        group_by=np.repeat(np.arange(k), 2),
+        group_by=np.repeat(np.arange(k), width),
         call_seq="auto",
         freq="1D",
     )
     value = np.asarray(pf.value()).reshape(inp.n_days, k)
-    assets = np.asarray(pf.assets()).reshape(inp.n_days, 2 * k)
+    assets = np.asarray(pf.assets()).reshape(inp.n_days, width * k)
     cash = np.asarray(pf.cash()).reshape(inp.n_days, k)
-    weight = assets[:, 0::2] * inp.close[:, None] / value
+    held = (assets * close).reshape(inp.n_days, k, width)
+    weight = held[:, :, :n_legs].sum(axis=2) / value
     rec = pf.orders.records
-    rec = rec[rec["col"] % 2 == 0]
+    rec = rec[rec["col"] % width < n_legs]
     traded = np.zeros((inp.n_days, k))
-    np.add.at(traded, (rec["idx"], rec["col"] // 2), rec["size"] * rec["price"])
+    np.add.at(traded, (rec["idx"], rec["col"] // width), rec["size"] * rec["price"])
     before = np.empty((inp.n_days, k))
     before[0] = INIT_CASH
-    before[1:] = (
-        cash[:-1]
-        + assets[:-1, 0::2] * inp.close[1:, None]
-        + assets[:-1, 1::2] * inp.cash_price[1:, None]
-    )
+    before[1:] = cash[:-1] + (assets[:-1] * close[1:]).reshape(inp.n_days - 1, k, width).sum(axis=2)
     return np.vstack(
         [
-            _metrics_row(value[:, j], weight[:, j], traded[:, j] / before[:, j], ow[:, j], inp)
+            _metrics_row(value[:, j], weight[:, j], traded[:, j] / before[:, j], ows[j], inp)
             for j in range(k)
         ]
     )
@@ -242,7 +291,7 @@ def vectorbt_wide(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
 
 def vectorbt_per_combination(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
     """The backtest's own path, one combination at a time: order plan, ``from_orders`` on
-    [index, cash], the portfolio path and the metrics (engine.backtest)."""
+    [legs..., cash], the portfolio path and the metrics (engine.backtest)."""
     from engine.backtest import portfolio_path, simulate
 
     inp = inputs.plan.inputs
@@ -250,8 +299,8 @@ def vectorbt_per_combination(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
     for r in rows:
         d = _decoded(inputs.plan, int(r))
         ow = _plan_weights(inputs.plan, d)
-        pf = simulate(inp.days, inp.close, inp.cash_price, ow, d["fees"], d["slippage"])
-        path = portfolio_path(pf, inp.days, inp.close, inp.cash_price)
+        pf = simulate(inp.days, inp.closes, inp.cash_price, ow, d["fees"], d["slippage"])
+        path = portfolio_path(pf, inp.days, inp.closes, inp.cash_price)
         out.append(
             _metrics_row(
                 path.value.to_numpy(),
@@ -274,7 +323,7 @@ def numpy_reference(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
     for r in rows:
         d = _decoded(inputs.plan, int(r))
         run = run_combo_ref(
-            inp.close,
+            inp.closes,
             inp.cash_price,
             inp.day_number,
             inp.decide,
@@ -283,6 +332,7 @@ def numpy_reference(inputs: Inputs, rows: np.ndarray) -> np.ndarray:
             d["x"],
             d["slopes"],
             d["centers"],
+            overlay_leg=d["ov_leg"],
             lo=d["lo"],
             hi=d["hi"],
             band=d["band"],
@@ -337,7 +387,18 @@ CASES: tuple[Case, ...] = (
 
 LIMITS: dict[str, Limit] = {
     "ns": Limit(
-        "5 ns / fused sweep time per combination-day per core", "ns", 5.0, False, floor=(1.0, 0.1)
+        "5 ns / fused sweep time per combination-day per core (two legs: index + cash)",
+        "ns",
+        5.0,
+        False,
+        floor=(1.0, 0.1),
+    ),
+    "ns3": Limit(
+        "8 ns / fused sweep time per combination-day per core (three legs: equity + UST10Y + cash)",
+        "ns",
+        8.0,
+        False,
+        floor=(1.0, 0.1),
     ),
     "memory": Limit(
         "1.5 GB / peak memory of 100,000 combinations (quick: 10,000)",

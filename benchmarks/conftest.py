@@ -17,13 +17,12 @@ def mode(request: pytest.FixtureRequest) -> Mode:
     return QUICK if request.config.getoption("--quick") else FULL
 
 
-@pytest.fixture(scope="session")
-def state(mode: Mode) -> Inputs:
-    """The benchmark sweep, planned once; the fused pass timed (best of 3, after a warm-up
-    run that absorbs JIT compilation)."""
+def _state(mode: Mode, legs: int) -> Inputs:
+    """A benchmark sweep (``legs`` risky legs and cash), planned once; the fused pass timed
+    (best of 3, after a warm-up run that absorbs JIT compilation)."""
     from engine.sweep.run import iter_chunks, plan_sweep
 
-    grid = bench_grid(mode.combos)
+    grid = bench_grid(mode.combos, legs=legs)
     plan = plan_sweep(grid.strategy, grid, start=mode.start, end=mode.end)
 
     def run() -> object:
@@ -39,3 +38,15 @@ def state(mode: Mode) -> Inputs:
     run()
     seconds, results = time_best(run, 3)
     return Inputs(plan=plan, results=results, seconds=seconds, threads=numba.get_num_threads())
+
+
+@pytest.fixture(scope="session")
+def state(mode: Mode) -> Inputs:
+    """The two-leg benchmark sweep (one risky leg and cash: the cases and the ns row)."""
+    return _state(mode, 1)
+
+
+@pytest.fixture(scope="session")
+def state3(mode: Mode) -> Inputs:
+    """The three-leg benchmark sweep (equity, 10-year Treasuries and cash: the ns3 row)."""
+    return _state(mode, 2)

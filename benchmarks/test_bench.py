@@ -58,6 +58,31 @@ def test_fused_sweep(benchmark, state: Inputs, mode: Mode) -> None:
     )
 
 
+def test_fused_sweep_three_legs(benchmark, state3: Inputs, mode: Mode) -> None:
+    """The fused sweep with two risky legs and cash (note_thesis: S&P 500 total return,
+    10-year Treasuries), checked against vectorbt on a few combinations."""
+    from benchmarks.cases import same_metrics, vectorbt_per_combination
+    from engine.sweep.run import iter_chunks
+
+    def run() -> None:
+        for _ in iter_chunks(state3.plan):
+            pass
+
+    benchmark.pedantic(run, rounds=3, iterations=1, warmup_rounds=0)
+    rows = np.sort(np.random.default_rng(13).choice(state3.plan.grid.size, 3, replace=False))
+    same_metrics(state3.results[rows], vectorbt_per_combination(state3, rows))
+    n = state3.plan.grid.size * state3.plan.inputs.n_days
+    ns = state3.seconds * state3.threads * 1e9 / n
+    benchmark.extra_info.update(
+        kind="limit",
+        key="ns3",
+        measured=ns,
+        ratio=LIMITS["ns3"].ratio(ns),
+        detail=f"{state3.plan.grid.size:,} combinations x {state3.plan.inputs.n_days:,} days in "
+        f"{state3.seconds:.3f} s on {state3.threads} threads",
+    )
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_case(benchmark, state: Inputs, mode: Mode, case: Case) -> None:
     """A baseline on a random sample of the same combinations: same numbers, and the ratio of

@@ -2,8 +2,8 @@
 
 Requires: a regime frame (``engine.regimes.regime_frame``: regime codes and features as known
 at each trading day's 16:00 ET decision time) and a :class:`strategies.Strategy`.
-Produces: the target index weight per day, the decision days of the rebalance frequency, and
-the plan of executed orders (target percent per execution day).
+Produces: the target weight of each risky leg per day, the decision days of the rebalance
+frequency, and the plan of executed orders (target percents per execution day).
 Lag: decisions at the close of t, execution at the close of ``t + execution_lag``.
 """
 
@@ -115,21 +115,27 @@ def regime_cells(strategy: Strategy, frame: pd.DataFrame) -> np.ndarray:
     return table_cells(codes, strategy.table_shape())[:, 0]
 
 
-def target_weights(strategy: Strategy, frame: pd.DataFrame) -> pd.Series:
-    """Target index weight per day of ``frame`` (table lookup + overlays, clipped).
+def target_weights(
+    strategy: Strategy, frame: pd.DataFrame, labels: list[str] | None = None
+) -> pd.DataFrame:
+    """Target weight of each risky leg per day of ``frame`` (table lookup + overlays of each
+    leg, clipped to the leg's bounds, divided by their sum when it exceeds 1).
 
     Parameters
     ----------
-    strategy : the strategy (its ``table()``, ``overlays``, ``min_weight``, ``max_weight``).
+    strategy : the strategy (its ``leg_table()``, ``overlays``, bounds).
     frame : regime frame with the code columns of the strategy's families and every overlay
         feature.
+    labels : column names of the legs (default: the strategy's asset ids).
 
     Returns
     -------
-    float64 Series indexed like ``frame``; NaN where an overlay feature is NaN.
+    float64 DataFrame indexed like ``frame``, one column per leg in leg order; NaN rows where
+    an overlay feature is NaN.
     """
     cells = regime_cells(strategy, frame)
-    table = np.ascontiguousarray(strategy.table(), dtype=np.float64).ravel()
+    table = np.ascontiguousarray(strategy.leg_table(), dtype=np.float64)
+    table = table.reshape(-1, strategy.n_legs)
     ov = strategy.overlays
     x = np.empty((len(frame), len(ov)), dtype=np.float64)
     for j, o in enumerate(ov):
@@ -140,22 +146,16 @@ def target_weights(strategy: Strategy, frame: pd.DataFrame) -> pd.Series:
         x[:, j] = frame[o.feature].to_numpy(dtype=np.float64)
     slopes = np.array([o.slope for o in ov], dtype=np.float64)
     centers = np.array([o.center for o in ov], dtype=np.float64)
-    w = target_weights_nb(
-        table,
-        cells,
-        x,
-        slopes,
-        centers,
-        float(strategy.min_weight),
-        float(strategy.max_weight),
-    )
-    return pd.Series(w, index=frame.index, name="target_weight")
+    lo, hi = strategy.leg_bounds()
+    w = target_weights_nb(table, cells, x, slopes, centers, strategy.overlay_legs(), lo, hi)
+    cols = list(strategy.asset_ids()) if labels is None else labels
+    return pd.DataFrame(w, index=frame.index, columns=cols)
 
 
 def plan_orders(
-    target: pd.Series,
+    target: pd.DataFrame | pd.Series,
     is_decision: np.ndarray,
-    ret_index: np.ndarray,
+    ret_legs: np.ndarray,
     ret_cash: np.ndarray,
     band: float,
     lag: int,
@@ -164,19 +164,23 @@ def plan_orders(
 
     Parameters
     ----------
-    target : target index weight per trading day (NaN: no decision that day).
+    target : target weight of each risky leg per trading day, one column per leg (a Series
+        for one leg); a NaN row: no decision that day.
     is_decision : bool array of shape (n_days,), decision days.
-    ret_index, ret_cash : float64 arrays of shape (n_days,), close-to-close returns of the
-        index and of the cash asset (element 0 unused).
-    band : no-trade band, ``0 <= band < 1``.
+    ret_legs : float64 array of shape (n_days, n_legs) (or (n_days,) for one leg),
+        close-to-close returns of the legs; ret_cash : shape (n_days,), of the cash asset
+        (row 0 unused).
+    band : no-trade band on the largest drift of any leg, ``0 <= band < 1``.
     lag : execution lag in trading days, ``>= 1``.
 
     Returns
     -------
-    DataFrame indexed like ``target``: ``target_weight``, ``decision`` (bool),
-    ``order_weight`` (index target percent executed at that close, NaN otherwise), ``drift``
-    (index weight drifted since the last execution, ignoring costs), ``status`` (what became of
-    an order placed that day: none / executed / replaced / pending).
+    DataFrame indexed like ``target``: ``target_weight`` (the total risky weight: the sum of
+    the legs' targets, the leg's own with one leg), ``decision`` (bool), ``order_weight``
+    (total risky target percent executed at that close, NaN otherwise), ``drift`` (total
+    risky weight drifted since the last execution, ignoring costs), ``status`` (what became
+    of an order placed that day: none / executed / replaced / pending), then per leg
+    ``target_weight:<leg>``, ``order_weight:<leg>`` and ``drift:<leg>``.
     """
     if not 0.0 <= band < 1.0:
         raise ParameterError(f"rebalance band {band!r}: expected 0 <= band < 1")
@@ -184,24 +188,47 @@ def plan_orders(
         raise ParameterError(
             f"execution lag {lag!r}: expected an integer >= 1 (0 would be look-ahead)"
         )
-    w = np.ascontiguousarray(target.to_numpy(), dtype=np.float64)
+    frame = target.to_frame(target.name or "weight") if isinstance(target, pd.Series) else target
+    w = np.ascontiguousarray(frame.to_numpy(), dtype=np.float64)
     dec = np.ascontiguousarray(is_decision, dtype=np.bool_)
-    re = np.ascontiguousarray(ret_index, dtype=np.float64)
+    re = np.asarray(ret_legs, dtype=np.float64)
+    re = np.ascontiguousarray(re.reshape(len(re), -1) if re.ndim == 1 else re)
     rc = np.ascontiguousarray(ret_cash, dtype=np.float64)
-    if not (len(w) == len(dec) == len(re) == len(rc)):
+    if not (len(w) == len(dec) == len(re) == len(rc)) or re.shape[1] != w.shape[1]:
         raise ParameterError(
-            "plan_orders: target, is_decision and returns must have the same length"
+            "plan_orders: target, is_decision and returns must have the same length and the "
+            "returns one column per leg"
         )
     order_weight, drift, status = plan_orders_nb(w, dec, re, rc, float(band), int(lag))
-    return pd.DataFrame(
-        {
-            "target_weight": w,
-            "decision": dec,
-            "order_weight": order_weight,
-            "drift": drift,
-            "status": pd.Categorical.from_codes(
-                status.astype(np.int64), categories=list(STATUS_NAMES.values())
-            ),
-        },
-        index=target.index,
-    )
+    out = {
+        "target_weight": total_weight(w),
+        "decision": dec,
+        "order_weight": total_weight(order_weight),
+        "drift": total_weight(drift),
+        "status": pd.Categorical.from_codes(
+            status.astype(np.int64), categories=list(STATUS_NAMES.values())
+        ),
+    }
+    for j, leg in enumerate(frame.columns):
+        out[f"target_weight:{leg}"] = w[:, j]
+        out[f"order_weight:{leg}"] = order_weight[:, j]
+        out[f"drift:{leg}"] = drift[:, j]
+    return pd.DataFrame(out, index=frame.index)
+
+
+def total_weight(weights: np.ndarray) -> np.ndarray:
+    """The total risky weight of each row of an array of shape (n, n_legs): the legs summed
+    left to right (the cash leg's target is ``1 -`` this, as vectorbt and the sweep get it);
+    a NaN row stays NaN. With one leg, the leg itself."""
+    w = np.asarray(weights, dtype=np.float64)
+    total = w[:, 0].copy()
+    for j in range(1, w.shape[1]):
+        total = total + w[:, j]
+    return total
+
+
+def leg_columns(plan: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The per-leg columns ``<name>:<leg>`` of a plan, labelled by leg."""
+    prefix = f"{name}:"
+    cols = [c for c in plan.columns if isinstance(c, str) and c.startswith(prefix)]
+    return plan[cols].rename(columns=lambda c: c[len(prefix) :])

@@ -1,5 +1,5 @@
-"""Allocation kernels: table cells and target weights from regime codes, and the order plan
-(numba + NumPy only).
+"""Allocation kernels: table cells and target weights per leg from regime codes, and the order
+plan over the legs (numba + NumPy only).
 
 Each loop is written once in plain typed Python (``*_ref``, the reference) and compiled with
 numba (``*_nb``, ``cache=True``): the same statements, so a test of kernel == reference checks
@@ -59,121 +59,172 @@ def target_weights_ref(
     overlay_x: np.ndarray,
     slopes: np.ndarray,
     centers: np.ndarray,
-    min_weight: float,
-    max_weight: float,
+    overlay_leg: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
 ) -> np.ndarray:
-    """Target equity weight per day: table lookup + overlays, clipped to the bounds.
+    """Target weight of each risky leg per day: table lookup + overlays, clipped, scaled.
 
     Requires: the table cell of each day's regimes (a column of :func:`cell_codes_ref`),
     known at each day's decision time, and the overlay features likewise.
-    Produces: ``w[t] = clip(table[cells[t]] + sum_k slopes[k] * (x[t, k] - centers[k]),
-    min_weight, max_weight)``; NaN when an overlay feature is NaN.
+    Produces: per leg ``l``, ``w_l = clip(table[cells[t], l] + sum over the overlays k of leg
+    l of slopes[k] * (x[t, k] - centers[k]), lo[l], hi[l])``; when the clipped weights sum
+    above 1 (two or more legs), each is divided by the sum (cash, the remainder, is never
+    negative). A NaN overlay feature makes the whole row NaN (no decision that day). With one
+    leg this is the clip alone, the operations of the one-asset engine in the same order.
     Lag: none (the weight of day t uses what is known at t); execution adds its own lag.
 
     Parameters
     ----------
-    table : float64 array of shape (n_cells,): the allocation table, flattened in C order.
+    table : float64 array of shape (n_cells, n_legs): the allocation table, cells in C order.
     cells : integer array of shape (n_days,): each day's cell.
     overlay_x : float64 array of shape (n_days, n_overlays) (n_overlays may be 0).
     slopes, centers : float64 arrays of shape (n_overlays,).
-    min_weight, max_weight : bounds, ``0 <= min_weight <= max_weight <= 1``.
+    overlay_leg : int64 array of shape (n_overlays,): the leg each overlay moves.
+    lo, hi : float64 arrays of shape (n_legs,): bounds, ``0 <= lo <= hi <= 1``.
 
     Returns
     -------
-    float64 array of shape (n_days,).
+    float64 array of shape (n_days, n_legs).
     """
     n = cells.shape[0]
+    n_legs = table.shape[1]
     k = slopes.shape[0]
-    out = np.empty(n, dtype=np.float64)
+    out = np.empty((n, n_legs), dtype=np.float64)
+    w = np.empty(n_legs, dtype=np.float64)
     for t in range(n):
-        w = table[cells[t]]
+        for leg in range(n_legs):
+            w[leg] = table[cells[t], leg]
         for j in range(k):
-            w += slopes[j] * (overlay_x[t, j] - centers[j])
-        if np.isnan(w):
-            out[t] = np.nan
-        elif w < min_weight:
-            out[t] = min_weight
-        elif w > max_weight:
-            out[t] = max_weight
-        else:
-            out[t] = w
+            w[overlay_leg[j]] += slopes[j] * (overlay_x[t, j] - centers[j])
+        unknown = False
+        for leg in range(n_legs):
+            if np.isnan(w[leg]):
+                unknown = True
+        if unknown:
+            for leg in range(n_legs):
+                out[t, leg] = np.nan
+            continue
+        for leg in range(n_legs):
+            if w[leg] < lo[leg]:
+                out[t, leg] = lo[leg]
+            elif w[leg] > hi[leg]:
+                out[t, leg] = hi[leg]
+            else:
+                out[t, leg] = w[leg]
+        if n_legs > 1:
+            total = out[t, 0]
+            for leg in range(1, n_legs):
+                total += out[t, leg]
+            if total > 1.0:
+                for leg in range(n_legs):
+                    out[t, leg] = out[t, leg] / total
     return out
 
 
 def plan_orders_ref(
     target: np.ndarray,
     is_decision: np.ndarray,
-    ret_index: np.ndarray,
+    ret_legs: np.ndarray,
     ret_cash: np.ndarray,
     band: float,
     lag: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The order plan: which target weight executes on which day.
+    """The order plan: which target weights execute on which day.
 
-    Requires: target weights known at each decision day, the day's index and cash-asset
-    returns (close to close) for the drift.
-    Produces: on each decision day t with a finite target, an order is placed iff nothing has
-    been ordered yet, or ``|target[t] - ref| > band`` (strictly) where ``ref`` is the pending
-    order's weight while one waits to execute and the drifted weight otherwise; it executes at
-    the close of ``t + lag`` with target percent ``target[t]`` for the index. A newer order
-    replaces a pending one (so with ``lag >= 2`` a steady target is ordered once, not re-ordered
-    every day). The drifted weight ignores costs:
-    ``d' = d (1 + re) / (d (1 + re) + (1 - d)(1 + rc))``, and ``d = w`` right after a trade.
+    Requires: target weights known at each decision day, the day's returns of each risky leg
+    and of the cash asset (close to close) for the drift.
+    Produces: on each decision day t with a target, an order is placed iff nothing has been
+    ordered yet, or the largest drift of any leg exceeds the band,
+    ``max_l |target[t, l] - ref_l| > band`` (strictly), where ``ref`` is the pending order's
+    weights while one waits to execute and the drifted weights otherwise; it executes at the
+    close of ``t + lag`` with target percents ``target[t]`` (cash: the remainder). A newer
+    order replaces a pending one (so with ``lag >= 2`` a steady target is ordered once, not
+    re-ordered every day). The drifted weights ignore costs: with ``g = 1 + return``,
+    ``d_l' = d_l g_l / (sum_j d_j g_j + d_c g_c)``, ``d_c = 1 - sum_j d_j`` the cash weight
+    (one leg: ``d' = d (1 + re) / (d (1 + re) + (1 - d)(1 + rc))``), and ``d = w`` right
+    after a trade.
     Lag: ``lag >= 1`` trading days between decision and execution.
 
     Within a day the order is: drift over the day's returns, then execute the order due today,
-    then decide (so the decision of day t sees the weight after day t's execution).
+    then decide (so the decision of day t sees the weights after day t's execution).
 
     Parameters
     ----------
-    target : float64 array of shape (n_days,): the target index weight (NaN: no decision).
+    target : float64 array of shape (n_days, n_legs): the target weight of each risky leg
+        (a NaN row: no decision).
     is_decision : bool array of shape (n_days,): decision days.
-    ret_index, ret_cash : float64 arrays of shape (n_days,): returns from day t-1 to t
-        (element 0 is not used).
-    band : no-trade band on ``|target - drift|``, ``0 <= band < 1``.
+    ret_legs : float64 array of shape (n_days, n_legs): each leg's return from day t-1 to t;
+        ret_cash : float64 array of shape (n_days,): the cash asset's (row 0 is not used).
+    band : no-trade band on the largest ``|target - drift|`` of any leg, ``0 <= band < 1``.
     lag : execution lag in trading days, ``>= 1``.
 
     Returns
     -------
-    order_weight : float64 array of shape (n_days,): the index target percent executed at the
-        close of each day (NaN where nothing executes).
-    drift : float64 array of shape (n_days,): the drifted index weight at each close after that
-        day's execution (NaN before the first execution).
+    order_weight : float64 array of shape (n_days, n_legs): the target percents executed at
+        the close of each day (NaN rows where nothing executes).
+    drift : float64 array of shape (n_days, n_legs): the drifted weights at each close after
+        that day's execution (NaN before the first execution).
     status : int8 array of shape (n_days,): per day, what became of an order placed that day
         (``STATUS_NONE``, ``STATUS_EXECUTED``, ``STATUS_REPLACED``, ``STATUS_PENDING``).
     """
     n = target.shape[0]
-    order_weight = np.full(n, np.nan, dtype=np.float64)
-    drift = np.full(n, np.nan, dtype=np.float64)
+    n_legs = target.shape[1]
+    order_weight = np.full((n, n_legs), np.nan, dtype=np.float64)
+    drift = np.full((n, n_legs), np.nan, dtype=np.float64)
     status = np.zeros(n, dtype=np.int8)
     traded = False
-    d = np.nan
+    d = np.full(n_legs, np.nan, dtype=np.float64)
+    grow = np.empty(n_legs, dtype=np.float64)
     pending_at = -1  # execution day of the pending order (-1: none)
     pending_from = -1  # decision day of the pending order
-    pending_w = np.nan
+    pending_w = np.full(n_legs, np.nan, dtype=np.float64)
     for t in range(n):
         if traded:
-            grow_e = d * (1.0 + ret_index[t])
-            grow_c = (1.0 - d) * (1.0 + ret_cash[t])
-            d = grow_e / (grow_e + grow_c)
+            held = d[0]
+            for leg in range(1, n_legs):
+                held += d[leg]
+            for leg in range(n_legs):
+                grow[leg] = d[leg] * (1.0 + ret_legs[t, leg])
+            grow_c = (1.0 - held) * (1.0 + ret_cash[t])
+            total = grow[0]
+            for leg in range(1, n_legs):
+                total += grow[leg]
+            total += grow_c
+            for leg in range(n_legs):
+                d[leg] = grow[leg] / total
         if pending_at == t:
-            order_weight[t] = pending_w
-            d = pending_w
+            for leg in range(n_legs):
+                order_weight[t, leg] = pending_w[leg]
+                d[leg] = pending_w[leg]
             traded = True
             status[pending_from] = STATUS_EXECUTED
             pending_at = -1
             pending_from = -1
-        if is_decision[t] and not np.isnan(target[t]):
-            # Compare with the weight the portfolio is heading to: the pending order's
-            # target while one waits to execute, else the drifted weight.
-            ref = pending_w if pending_from >= 0 else d
-            if (pending_from < 0 and not traded) or abs(target[t] - ref) > band:
+        known = is_decision[t]
+        for leg in range(n_legs):
+            if np.isnan(target[t, leg]):
+                known = False
+        if known:
+            # Compare with the weights the portfolio is heading to: the pending order's
+            # targets while one waits to execute, else the drifted weights.
+            if pending_from >= 0:
+                dev = abs(target[t, 0] - pending_w[0])
+                for leg in range(1, n_legs):
+                    dev = max(dev, abs(target[t, leg] - pending_w[leg]))
+            else:
+                dev = abs(target[t, 0] - d[0])
+                for leg in range(1, n_legs):
+                    dev = max(dev, abs(target[t, leg] - d[leg]))
+            if (pending_from < 0 and not traded) or dev > band:
                 if pending_from >= 0:
                     status[pending_from] = STATUS_REPLACED
                 pending_at = t + lag
                 pending_from = t
-                pending_w = target[t]
-        drift[t] = d
+                for leg in range(n_legs):
+                    pending_w[leg] = target[t, leg]
+        for leg in range(n_legs):
+            drift[t, leg] = d[leg]
     if pending_from >= 0:
         status[pending_from] = STATUS_PENDING
     return order_weight, drift, status

@@ -1,22 +1,30 @@
-"""Backtest a strategy with vectorbt: S&P 500 / cash with target-percent orders, shared cash.
+"""Backtest a strategy with vectorbt: its risky legs and cash, target-percent orders, shared cash.
 
 Pipeline (the shared semantics every part agrees on: backtest == sweep kernel == vectorbt):
 
 1. :func:`prepare`: regimes and features as known at each trading day's 16:00 ET close
-   (``engine.regimes.regime_frame``, warm-up on all history), the target weight per day
-   (table + overlays, clipped), the decision days, the cash asset's price (T-bill accrual) and
-   the first day on which every input the strategy uses is known.
-2. :func:`engine.allocation.plan_orders`: drifted weight, no-trade band, execution lag.
-3. :func:`simulate`: ``vectorbt.Portfolio.from_orders`` on [index close, cash price],
-   ``size_type="targetpercent"``, ``group_by=True``, ``cash_sharing=True``, ``call_seq="auto"``,
-   ``init_cash=1.0``, fees and slippage on the index column only, ``freq="1D"``, long only and
-   no minimum order size.
+   (``engine.regimes.regime_frame``, warm-up on all history), the legs' closes from the asset
+   registry (:mod:`engine.legs`: ``equity = "SP500TR"`` unless the strategy's ``[assets]``
+   says otherwise), the target weight of each leg per day (table + overlays, clipped, scaled
+   when they sum above 1), the decision days, the cash asset's price (T-bill accrual), the
+   first day on which every input the strategy uses (each leg included) is known and the
+   last day every leg has a price.
+2. :func:`engine.allocation.plan_orders`: drifted weights, no-trade band on the largest drift
+   of any leg, execution lag.
+3. :func:`simulate`: ``vectorbt.Portfolio.from_orders`` on [leg_1 .. leg_n, cash price],
+   ``size_type="targetpercent"`` (cash: 1 - the sum of the legs), ``group_by=True``,
+   ``cash_sharing=True``, ``call_seq="auto"`` (sells before buys), ``init_cash=1.0``, fees and
+   slippage per leg and none on the cash column, ``freq="1D"``, long only and no minimum
+   order size.
 4. The performance window starts at the close of the first execution day; the benchmark buys
-   and holds the same index series from that same close (same costs on its one buy).
+   and holds the equity leg (the first leg without one) from that same close, or holds the
+   strategy's ``[benchmark]`` mix rebalanced monthly (decided on the last trading day of each
+   month, executed with the strategy's lag and costs).
 
-The index is the S&P 500 *price* index (GSPC closes): dividends are excluded. Where the bundled
-total-return month-ends (SP500TR, to 2024-12) overlap the window, :func:`total_return_check`
-reports their CAGR beside the price index's as a labelled extra, never mixed into the daily run.
+The default equity asset is the S&P 500 *total return* index (SP500TR: dividends
+reinvested); ``equity = "GSPC"`` gives the price index, the engine's equity before issue 10.
+:func:`total_return_check` reports the other of the two over the same window as a labelled
+extra line.
 """
 
 from __future__ import annotations
@@ -28,13 +36,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from data.assets import asset_prices
 from data.errors import MissingDataError
 from data.manifest import INDEX_ID
 from data.release import business_day
 from data.store import Store
-from engine.allocation import decision_mask, plan_orders, target_weights
+from engine.allocation import decision_mask, leg_columns, plan_orders, target_weights, total_weight
 from engine.cash import NO_CASH_RATE, cash_rate_asof
 from engine.events import default_events, event_table
+from engine.legs import Legs, load_legs
 from engine.metrics import Metrics, compute_metrics, returns_by_regime
 from engine.regime_stats import regime_statistics
 from engine.relative import RelativeMetrics, relative_metrics
@@ -59,7 +69,17 @@ CASH_ASSET = "CASH"
 REGIME_NAMES: tuple[str, ...] = NAMES
 """Regime columns of the frame (every family of :data:`strategies.families.FAMILIES`)."""
 
-PRICE_INDEX_NOTE = "S&P 500 price index (GSPC closes): dividends are excluded"
+SHORT_NAMES: dict[str, str] = {
+    "SP500TR": "S&P 500 total return",
+    "GSPC": "S&P 500 price index",
+    "SPY": "SPY",
+}
+"""Short names of assets in labels (the id itself for the others)."""
+
+
+def short_name(asset: str) -> str:
+    """How labels name an asset: ``S&P 500 total return`` for SP500TR, else its id."""
+    return SHORT_NAMES.get(asset, asset)
 
 
 def _strategy(strategy: Strategy | str) -> Strategy:
@@ -70,6 +90,12 @@ def _strategy(strategy: Strategy | str) -> Strategy:
     return strategy
 
 
+def leg_returns(prices: np.ndarray) -> np.ndarray:
+    """Close-to-close returns of each column of an array of shape (n, n_legs) (row 0 is 0)."""
+    p = np.asarray(prices, dtype=np.float64)
+    return np.column_stack([returns(p[:, j]) for j in range(p.shape[1])])
+
+
 @dataclass(frozen=True)
 class BacktestInputs:
     """Everything the order plan and the portfolio need, on the backtest days.
@@ -78,34 +104,58 @@ class BacktestInputs:
     ----------
     strategy : the strategy.
     days : backtest trading days, from the first day every input is known (or the user's
-        later start) to the end.
+        later start) to the last day every leg has a price (or the user's earlier end).
     frame : regime frame on ``days`` (features, ``GSPC``, regimes and codes).
-    close : index closes, shape (n_days,).
+    legs : the risky legs on ``days`` (:class:`engine.legs.Legs`: roles, asset specs, closes).
     cash_rate : the cash rate as known each day: ``value`` (percent), ``obs_date``,
         ``available_at``.
     cash_price : the cash asset's price, 1.0 on the first day, shape (n_days,).
-    target : target index weight per day.
+    target : target weight of each leg per day, one column per leg (the asset ids).
     decision : bool array of shape (n_days,), decision days.
     data_start : first day on which every input is known.
-    limiting_input : the input that is known last (``balance_sheet``, ``overlay:<f>``, ...).
+    limiting_input : the input that is known last (``balance_sheet``, ``overlay:<f>``,
+        ``asset:<role>``, ...).
     start_note : one line on how the start was chosen.
+    end_note : one line when the end is the last day of a leg's prices, earlier than the
+        trading days (None otherwise).
     """
 
     strategy: Strategy
     days: pd.DatetimeIndex
     frame: pd.DataFrame
-    close: np.ndarray
+    legs: Legs
     cash_rate: pd.DataFrame
     cash_price: np.ndarray
-    target: pd.Series
+    target: pd.DataFrame
     decision: np.ndarray
     data_start: pd.Timestamp
     limiting_input: str
     start_note: str
+    end_note: str | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        """The legs' column labels (asset ids), in leg order."""
+        return list(self.legs.ids)
+
+    @property
+    def closes(self) -> np.ndarray:
+        """The legs' closes: array of shape (n_days, n_legs)."""
+        return self.legs.prices
+
+    @property
+    def close(self) -> np.ndarray:
+        """The first leg's closes (the equity leg when there is one), shape (n_days,)."""
+        return self.legs.prices[:, 0]
+
+    @property
+    def ret_legs(self) -> np.ndarray:
+        """Close-to-close returns of each leg, shape (n_days, n_legs) (row 0 is 0)."""
+        return leg_returns(self.legs.prices)
 
     @property
     def ret_index(self) -> np.ndarray:
-        """Close-to-close index returns (element 0 is 0)."""
+        """Close-to-close returns of the first leg (element 0 is 0)."""
         return returns(self.close)
 
     @property
@@ -122,7 +172,7 @@ class BacktestInputs:
         return plan_orders(
             self.target,
             self.decision,
-            self.ret_index,
+            self.ret_legs,
             self.ret_cash,
             s.rebalance.band,
             s.execution_lag,
@@ -149,14 +199,15 @@ def prepare(
     *,
     store: Store | None = None,
 ) -> BacktestInputs:
-    """Regimes, target weights, decision days and the cash asset on the backtest days.
+    """Regimes, legs, target weights, decision days and the cash asset on the backtest days.
 
     Parameters
     ----------
     strategy : a :class:`strategies.Strategy` or a built-in name / TOML path.
     start : requested first day; moved later when an input is not known yet (see
         ``BacktestInputs.start_note``).
-    end : last day (default: the last index close).
+    end : last day (default: the last day every leg has a price; an explicit end after a
+        leg's last price is an error naming the file and key).
     store : the point-in-time store (default: a new :class:`data.Store`).
 
     Returns
@@ -171,6 +222,11 @@ def prepare(
     frame = regime_frame(None, e_req, strategy.regimes, store=store)
     if len(frame) == 0:
         raise MissingDataError("no trading days up to the requested end")
+    legs = load_legs(strategy, store, pd.DatetimeIndex(frame.index))
+    last, end_note = legs.end(e_req)
+    legs.check_start(s_req)
+    frame = frame.iloc[: last + 1]
+    legs = legs.cut(last + 1)
     days_all = pd.DatetimeIndex(frame.index)
     owner = f"strategy {strategy.name} ({strategy.source})"
     inputs = Inputs(days_all, np.isfinite(frame[INDEX_ID].to_numpy(dtype=np.float64)), owner)
@@ -183,6 +239,7 @@ def prepare(
     if rate != NO_CASH_RATE:
         ok = np.isfinite(rate_all["value"].to_numpy())
         inputs.require(f"cash:{rate}", ok, input_reason(strategy, f"cash:{rate}"))
+    legs.require(inputs)
     win = inputs.window(s_req)
     i0 = win.i0
     frame = frame.iloc[i0:]
@@ -193,13 +250,14 @@ def prepare(
         )
     rate_win = rate_all.iloc[i0:]
     cash_px = cash_price(days, rate, rate_win["value"].to_numpy())
-    target = target_weights(strategy, frame)
+    legs = Legs(legs.label, legs.roles, legs.specs, days, legs.prices[i0:])
+    target = target_weights(strategy, frame, list(legs.ids))
     decision = decision_mask(days, strategy.rebalance.frequency)
     return BacktestInputs(
         strategy=strategy,
         days=days,
         frame=frame,
-        close=frame[INDEX_ID].to_numpy(dtype=np.float64),
+        legs=legs,
         cash_rate=rate_win,
         cash_price=cash_px,
         target=target,
@@ -207,52 +265,64 @@ def prepare(
         data_start=win.data_start,
         limiting_input=win.limiting,
         start_note=win.note,
+        end_note=end_note,
     )
+
+
+def _columns(a: Any) -> np.ndarray:
+    """An array of shape (n,) or (n, n_legs) as (n, n_legs) float64."""
+    x = np.asarray(a, dtype=np.float64)
+    return x[:, None] if x.ndim == 1 else x
 
 
 def simulate(
     days: pd.DatetimeIndex,
-    close: np.ndarray,
+    closes: np.ndarray,
     cash_price: np.ndarray,
     order_weight: np.ndarray,
-    fees: float,
-    slippage: float,
+    fees: float | np.ndarray,
+    slippage: float | np.ndarray,
     init_cash: float = INIT_CASH,
+    labels: list[str] | None = None,
 ) -> Any:
-    """Run ``vectorbt.Portfolio.from_orders`` for index target weights on execution days.
+    """Run ``vectorbt.Portfolio.from_orders`` for the legs' target weights on execution days.
 
     Parameters
     ----------
     days : trading days (length n).
-    close : index closes, shape (n,).
+    closes : the legs' closes, shape (n, n_legs) (or (n,) for one leg).
     cash_price : cash-asset prices, shape (n,).
-    order_weight : index target percent executed at each close, NaN where nothing executes;
-        the cash asset gets ``1 - weight`` on the same days.
-    fees, slippage : fractions charged on the index leg only.
+    order_weight : target percent of each leg executed at each close, shape (n, n_legs) (or
+        (n,)), a NaN row where nothing executes; the cash asset gets ``1 -`` the legs' sum
+        (:func:`engine.allocation.total_weight`) on the same days.
+    fees, slippage : fractions per leg (shape (n_legs,), or one number for every leg); the
+        cash column trades free.
     init_cash : initial cash.
+    labels : column names of the legs (default ``leg1``, ``leg2``, ...).
 
     Returns
     -------
-    ``vectorbt.Portfolio`` with columns [``GSPC``, ``CASH``] in one group sharing cash.
+    ``vectorbt.Portfolio`` with columns [legs..., ``CASH``] in one group sharing cash.
     """
     import vectorbt as vbt  # lazy: importing and compiling vectorbt takes seconds
 
-    ow = np.asarray(order_weight, dtype=np.float64)
-    prices = pd.DataFrame(
-        {
-            INDEX_ID: np.asarray(close, dtype=np.float64),
-            CASH_ASSET: np.asarray(cash_price, dtype=np.float64),
-        },
-        index=days,
-    )
-    size = pd.DataFrame({INDEX_ID: ow, CASH_ASSET: 1.0 - ow}, index=days)
+    c = _columns(closes)
+    ow = _columns(order_weight)
+    n_legs = c.shape[1]
+    names = labels if labels is not None else [f"leg{j + 1}" for j in range(n_legs)]
+    prices = pd.DataFrame(c, index=days, columns=names)
+    prices[CASH_ASSET] = np.asarray(cash_price, dtype=np.float64)
+    size = pd.DataFrame(ow, index=days, columns=names)
+    size[CASH_ASSET] = 1.0 - total_weight(ow)
+    f = np.broadcast_to(np.asarray(fees, dtype=np.float64), (n_legs,))
+    sl = np.broadcast_to(np.asarray(slippage, dtype=np.float64), (n_legs,))
     return vbt.Portfolio.from_orders(
         prices,
         size=size,
         size_type="targetpercent",
         direction="longonly",
-        fees=np.array([[fees, 0.0]]),
-        slippage=np.array([[slippage, 0.0]]),
+        fees=np.array([[*f, 0.0]]),
+        slippage=np.array([[*sl, 0.0]]),
         min_size=MIN_SIZE,
         init_cash=init_cash,
         cash_sharing=True,
@@ -269,14 +339,17 @@ class PortfolioPath:
     Attributes
     ----------
     value : portfolio value at each close.
-    index_weight : end-of-day index weight (index position value / value).
-    trade_fraction : |index value traded| / value before the trade (0 without a trade).
-    fills : index-leg fills: ``date``, ``side`` (buy/sell), ``size`` (shares), ``price`` (with
-        slippage), ``fees``.
+    index_weight : end-of-day total risky weight (the legs' position values / value; the
+        index weight when the one leg is the index).
+    leg_weights : end-of-day weight of each leg, one column per leg.
+    trade_fraction : |value traded in the legs| / value before the trade (0 without a trade).
+    fills : the legs' fills: ``date``, ``asset``, ``side`` (buy/sell), ``size`` (units),
+        ``price`` (with slippage), ``fees``.
     """
 
     value: pd.Series
     index_weight: pd.Series
+    leg_weights: pd.DataFrame
     trade_fraction: pd.Series
     fills: pd.DataFrame
 
@@ -284,34 +357,45 @@ class PortfolioPath:
 def portfolio_path(
     pf: Any,
     days: pd.DatetimeIndex,
-    close: np.ndarray,
+    closes: np.ndarray,
     cash_price: np.ndarray,
     init_cash: float = INIT_CASH,
+    labels: list[str] | None = None,
 ) -> PortfolioPath:
-    """Extract value, index weight, traded fractions and fills from a vectorbt portfolio."""
+    """Extract value, weights, traded fractions and fills from a vectorbt portfolio of
+    :func:`simulate` (``closes`` of shape (n, n_legs), or (n,) for one leg)."""
+    c = _columns(closes)
+    n_legs = c.shape[1]
+    names = labels if labels is not None else [f"leg{j + 1}" for j in range(n_legs)]
     value = np.asarray(pf.value(), dtype=np.float64)
     assets = np.asarray(pf.assets(), dtype=np.float64)
     cash = np.asarray(pf.cash(), dtype=np.float64)
-    prices = np.column_stack([close, cash_price])
+    prices = np.column_stack([c, cash_price])
     before = np.empty(len(days))
     before[0] = init_cash
     before[1:] = cash[:-1] + np.sum(assets[:-1] * prices[1:], axis=1)
     rec = pf.orders.records
-    rec = rec[rec["col"] == 0]
+    rec = rec[rec["col"] < n_legs]
     traded = np.zeros(len(days))
     np.add.at(traded, rec["idx"], rec["size"] * rec["price"])
     fills = pd.DataFrame(
         {
             "date": days[rec["idx"]],
+            "asset": np.asarray(names, dtype=object)[rec["col"]],
             "side": np.where(rec["side"] == 0, "buy", "sell"),
             "size": rec["size"],
             "price": rec["price"],
             "fees": rec["fees"],
         }
     )
+    held = assets[:, 0] * c[:, 0]
+    for j in range(1, n_legs):
+        held = held + assets[:, j] * c[:, j]
+    legs = pd.DataFrame(assets[:, :n_legs] * c / value[:, None], index=days, columns=names)
     return PortfolioPath(
         value=pd.Series(value, index=days, name="value"),
-        index_weight=pd.Series(assets[:, 0] * close / value, index=days, name="index_weight"),
+        index_weight=pd.Series(held / value, index=days, name="index_weight"),
+        leg_weights=legs,
         trade_fraction=pd.Series(traded / before, index=days, name="trade_fraction"),
         fills=fills,
     )
@@ -323,16 +407,19 @@ class BacktestResult:
 
     Attributes
     ----------
-    inputs : the prepared inputs (strategy, days, frame, target, decision days, cash asset).
-    plan : per backtest day: target weight, decision flag, order weight executed, drifted
-        weight, order status.
+    inputs : the prepared inputs (strategy, days, frame, legs, target, decision days, cash).
+    plan : per backtest day: target weights, decision flag, order weights executed, drifted
+        weights, order status (:func:`engine.allocation.plan_orders`).
     window_start : close of the first execution day (V_0).
     value, benchmark_value : portfolio values over the window (start at ``INIT_CASH``-ish).
-    weights : per window day: ``target_weight``, ``index_weight`` (end of day, strategy).
+    weights : per window day: ``target_weight`` and ``risky_weight`` (end of day), the total
+        of the risky legs (the one leg's weight with one leg).
     orders : one row per order placed: ``decision_date``, ``execution_date``,
-        ``target_weight``, ``drift`` (weight at the decision), ``status``, and the index fill
-        (``side``, ``size``, ``price``, ``fees``) when it executed.
-    metrics, benchmark_metrics : :class:`engine.metrics.Metrics` over the window.
+        ``target_weight`` (total risky), ``drift`` (total risky weight at the decision),
+        ``status``, per leg ``target:<asset>``, and for an executed order the fills summed
+        over the legs: ``traded`` (value traded, $ per $1 initial) and ``fees``.
+    metrics, benchmark_metrics : :class:`engine.metrics.Metrics` over the window (exposure =
+        mean total risky weight; ``leg_exposure`` per leg).
     by_regime : returns by regime value (strategy and benchmark): annualised return and
         volatility (:func:`engine.metrics.returns_by_regime`) and the mean excess return over
         cash with its bootstrap interval and HAC t-statistic
@@ -340,12 +427,14 @@ class BacktestResult:
     events : event table (rate cuts dated on their announcement, QE/QT dates) with S&P 500
         and strategy returns and, per cut, the phase kernel's real-time recession reading.
     regimes : regime columns (strings) over the window.
-    total_return_note : the SP500TR comparison line, or None when it does not overlap.
+    total_return_note : the S&P 500 total return vs price index line, or None.
     relative : alpha, beta, information ratio, tracking error against the benchmark
         (:mod:`engine.relative`).
     leg_weights : end-of-day held weight per leg over the window, one column per leg (the
-        index ``GSPC``, then ``CASH``, the remainder); rows sum to 1.
+        asset ids, in leg order, then ``CASH``, the remainder); rows sum to 1.
     leg_targets : target weight per leg on the same days and columns.
+    benchmark_label : what the benchmark holds (``buy & hold S&P 500 total return``, or the
+        ``[benchmark]`` mix rebalanced monthly).
     """
 
     inputs: BacktestInputs
@@ -364,6 +453,7 @@ class BacktestResult:
     relative: RelativeMetrics
     leg_weights: pd.DataFrame
     leg_targets: pd.DataFrame
+    benchmark_label: str = "buy & hold S&P 500"
     portfolio: Any = field(repr=False, compare=False, default=None)
 
     @property
@@ -375,6 +465,10 @@ class BacktestResult:
         return self.inputs.start_note
 
     @property
+    def end_note(self) -> str | None:
+        return self.inputs.end_note
+
+    @property
     def replaced_note(self) -> str | None:
         """A line when orders were replaced before executing (lag longer than decision spacing)."""
         n = int((self.orders["status"] == "replaced").sum())
@@ -382,15 +476,36 @@ class BacktestResult:
             return None
         return (
             f"{n} orders were replaced before they executed: a newer target moved more than "
-            f"the band ({self.strategy.rebalance.band}) from the pending order's weight within "
+            f"the band ({self.strategy.rebalance.band}) from the pending order's weights within "
             f"the execution lag ({self.strategy.execution_lag} trading days)"
+        )
+
+    def legs_text(self) -> str:
+        """One line on what the strategy holds: each leg's role and asset, and the cash leg."""
+        s = self.strategy
+        legs = "; ".join(
+            f"{role}: {a.id} ({a.title})"
+            for role, a in zip(s.roles(), self.inputs.legs.specs, strict=True)
+        )
+        return f"{legs}; cash: {s.cash_rate} accrual (ACT/360)"
+
+    def costs_text(self) -> str:
+        """One line on the costs per leg and the rebalance rule."""
+        s = self.strategy
+        per_leg = ", ".join(
+            f"{a} fees {f:.4%} slippage {sl:.4%}"
+            for a, f, sl in zip(self.inputs.labels, s.leg_fees(), s.leg_slippage(), strict=True)
+        )
+        return (
+            f"Costs per leg: {per_leg} (cash free); rebalance {s.rebalance.frequency}, band "
+            f"{s.rebalance.band:g} on the largest drift of any leg, lag {s.execution_lag}"
         )
 
 
 def with_cash_leg(weights: pd.DataFrame) -> pd.DataFrame:
     """``weights`` (one column per risky leg) with the ``CASH`` column, the remainder, last."""
     out = weights.copy()
-    out[CASH_ASSET] = 1.0 - weights.sum(axis=1)
+    out[CASH_ASSET] = 1.0 - total_weight(weights.to_numpy(dtype=np.float64))
     return out
 
 
@@ -398,9 +513,12 @@ def _orders_table(
     plan: pd.DataFrame, days: pd.DatetimeIndex, lag: int, fills: pd.DataFrame
 ) -> pd.DataFrame:
     placed = np.flatnonzero(plan["status"].to_numpy() != "none")
+    targets = leg_columns(plan, "target_weight")
     rows = []
     bday = business_day()
-    fill_by_date = {d: r for d, r in zip(fills["date"], fills.itertuples(index=False), strict=True)}
+    by_date = fills.groupby("date")
+    traded = (fills["size"] * fills["price"]).groupby(fills["date"]).sum()
+    fees = by_date["fees"].sum()
     for i in placed:
         j = i + lag
         exe = days[j] if j < len(days) else days[-1] + (j - len(days) + 1) * bday
@@ -410,56 +528,83 @@ def _orders_table(
             "target_weight": float(plan["target_weight"].iloc[i]),
             "drift": float(plan["drift"].iloc[i]),
             "status": str(plan["status"].iloc[i]),
-            "side": None,
-            "size": math.nan,
-            "price": math.nan,
-            "fees": math.nan,
         }
-        f = fill_by_date.get(exe) if row["status"] == "executed" else None
-        if f is not None:
-            row.update(side=f.side, size=float(f.size), price=float(f.price), fees=float(f.fees))
+        for leg in targets.columns:
+            row[f"target:{leg}"] = float(targets[leg].iloc[i])
+        done = row["status"] == "executed" and exe in traded.index
+        row["traded"] = float(traded[exe]) if done else math.nan
+        row["fees"] = float(fees[exe]) if done else math.nan
         rows.append(row)
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "decision_date",
-            "execution_date",
-            "target_weight",
-            "drift",
-            "status",
-            "side",
-            "size",
-            "price",
-            "fees",
-        ],
-    )
+    columns = [
+        "decision_date",
+        "execution_date",
+        "target_weight",
+        "drift",
+        "status",
+        *(f"target:{leg}" for leg in targets.columns),
+        "traded",
+        "fees",
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def total_return_check(store: Store, start: pd.Timestamp, end: pd.Timestamp) -> str | None:
-    """CAGR of the total-return index (SP500TR month-ends) vs the price index over the same months.
-
-    Uses the month-ends inside [start, end] that both series have; None when fewer than 13.
-    """
-    if not store.has("SP500TR_monthly"):
+def total_return_check(store: Store, equity: str | None, days: pd.DatetimeIndex) -> str | None:
+    """The S&P 500 total return (SP500TR, dividends reinvested) beside the price index (GSPC)
+    over the window days both have a price, when the equity leg is one of the two: a labelled
+    extra line (the backtest holds only its own equity asset). None otherwise or when they
+    share fewer than two days."""
+    if equity not in ("SP500TR", "GSPC") or len(days) < 2:
         return None
-    tr = store.observations("SP500TR_monthly")
-    tr = pd.Series(tr["value"].to_numpy(), index=pd.DatetimeIndex(tr["obs_date"]))
-    tr = tr[(tr.index >= start) & (tr.index <= end)]
-    px = store.observations(INDEX_ID)
-    px = pd.Series(px["value"].to_numpy(), index=pd.DatetimeIndex(px["obs_date"]))
-    px = px.reindex(tr.index)
-    both = tr[px.notna()].index
-    if len(both) < 13:
+    tr = asset_prices(store, "SP500TR", days)
+    px = asset_prices(store, "GSPC", days)
+    both = np.flatnonzero(np.isfinite(tr) & np.isfinite(px))
+    if len(both) < 2:
         return None
-    a, b = both[0], both[-1]
-    years = (b - a).days / 365.25
+    a, b = int(both[0]), int(both[-1])
+    years = (days[b] - days[a]).days / 365.25
     cagr_tr = (tr[b] / tr[a]) ** (1 / years) - 1
     cagr_px = (px[b] / px[a]) ** (1 / years) - 1
+    held = "the total return" if equity == "SP500TR" else "the price index (dividends excluded)"
     return (
-        f"Total-return S&P 500 (SP500TR month-end closes, dividends reinvested) "
-        f"{a.date()} to {b.date()}: CAGR {cagr_tr:.2%} vs the price index {cagr_px:.2%} over "
-        f"the same months (a labelled extra; the daily backtest uses the price index)"
+        f"S&P 500 {days[a].date()} to {days[b].date()}: total return (SP500TR, dividends "
+        f"reinvested) CAGR {cagr_tr:.2%}, price index (GSPC) {cagr_px:.2%}; the equity leg here "
+        f"is {held}"
     )
+
+
+def benchmark_plan(strategy: Strategy, days: pd.DatetimeIndex, first: int) -> np.ndarray:
+    """The benchmark's order weights per leg: array of shape (n_days, n_legs), NaN rows where
+    nothing executes.
+
+    Buy-and-hold (no ``[benchmark]``): the equity leg at 100% (the first leg without one)
+    bought at the close of ``first`` (the strategy's first execution) and held. A
+    ``[benchmark]`` mix: bought at that close, then rebalanced to the mix on the last trading
+    day of each month, executed ``execution_lag`` trading days later (same costs).
+    """
+    mix = strategy.benchmark_legs()
+    out = np.full((len(days), len(mix)), np.nan)
+    out[first] = mix
+    if strategy.benchmark is not None:
+        for t in np.flatnonzero(decision_mask(days, "M")):
+            j = t + strategy.execution_lag
+            if t >= first and j < len(days):
+                out[j] = mix
+    return out
+
+
+def benchmark_label(strategy: Strategy) -> str:
+    """How tables name the benchmark."""
+    ids = strategy.asset_ids()
+    if strategy.benchmark is None:
+        roles = strategy.roles()
+        held = ids[roles.index("equity")] if "equity" in roles else ids[0]
+        return f"buy & hold {short_name(held)}"
+    mix = strategy.benchmark_legs()
+    parts = "/".join(f"{w:.0%} {a}" for w, a in zip(mix, ids, strict=True) if w > 0)
+    cash = 1.0 - float(mix.sum())
+    if cash > 1e-9:
+        parts += f"/{cash:.0%} cash"
+    return f"{parts}, monthly"
 
 
 def run_backtest(
@@ -469,12 +614,14 @@ def run_backtest(
     *,
     store: Store | None = None,
 ) -> BacktestResult:
-    """Backtest ``strategy`` against buy-and-hold of the same index over the same window.
+    """Backtest ``strategy`` against its benchmark (buy-and-hold of the equity leg, or the
+    ``[benchmark]`` mix rebalanced monthly) over the same window.
 
     Parameters
     ----------
     strategy : a :class:`strategies.Strategy` or a built-in name / TOML path.
-    start, end : requested dates (the start moves later until every input is known).
+    start, end : requested dates (the start moves later until every input is known; the end
+        is the last day every leg has a price unless given).
     store : the point-in-time store (default: a new :class:`data.Store`).
 
     Returns
@@ -485,9 +632,10 @@ def run_backtest(
     inputs = prepare(strategy, start, end, store=store)
     s = inputs.strategy
     days = inputs.days
+    labels = inputs.labels
     plan = inputs.plan()
-    ow = plan["order_weight"].to_numpy()
-    executed = np.flatnonzero(np.isfinite(ow))
+    ow = leg_columns(plan, "order_weight").to_numpy()
+    executed = np.flatnonzero(np.isfinite(ow[:, 0]))
     if len(executed) == 0:
         raise MissingDataError(
             f"strategy {s.name}: no order executes between {days[0].date()} and "
@@ -495,23 +643,33 @@ def run_backtest(
             "choose a longer window"
         )
     first = int(executed[0])
-    fees, slip = s.costs.fees, s.costs.slippage
-    pf = simulate(days, inputs.close, inputs.cash_price, ow, fees, slip)
-    path = portfolio_path(pf, days, inputs.close, inputs.cash_price)
-    bench_w = np.full(len(days), np.nan)
-    bench_w[first] = 1.0
-    bpf = simulate(days, inputs.close, inputs.cash_price, bench_w, fees, slip)
-    bpath = portfolio_path(bpf, days, inputs.close, inputs.cash_price)
+    fees, slip = s.leg_fees(), s.leg_slippage()
+    closes = inputs.closes
+    pf = simulate(days, closes, inputs.cash_price, ow, fees, slip, labels=labels)
+    path = portfolio_path(pf, days, closes, inputs.cash_price, labels=labels)
+    bench_w = benchmark_plan(s, days, first)
+    bpf = simulate(days, closes, inputs.cash_price, bench_w, fees, slip, labels=labels)
+    bpath = portfolio_path(bpf, days, closes, inputs.cash_price, labels=labels)
 
     win = slice(first, None)
     wdays = days[win]
     rc = inputs.ret_cash[win]
-    n_exec = int(np.isfinite(ow[win]).sum())
+    n_exec = int(np.isfinite(ow[win, 0]).sum())
     metrics = compute_metrics(
-        path.value.iloc[win], rc, path.index_weight.iloc[win], path.trade_fraction.iloc[win], n_exec
+        path.value.iloc[win],
+        rc,
+        path.index_weight.iloc[win],
+        path.trade_fraction.iloc[win],
+        n_exec,
+        path.leg_weights.iloc[win],
     )
     bmetrics = compute_metrics(
-        bpath.value.iloc[win], rc, bpath.index_weight.iloc[win], bpath.trade_fraction.iloc[win], 1
+        bpath.value.iloc[win],
+        rc,
+        bpath.index_weight.iloc[win],
+        bpath.trade_fraction.iloc[win],
+        int(np.isfinite(bench_w[win, 0]).sum()),
+        bpath.leg_weights.iloc[win],
     )
     regimes = inputs.frame[list(REGIME_NAMES)].astype(str)
     rets = pd.DataFrame(
@@ -535,10 +693,13 @@ def run_backtest(
         regimes=inputs.frame,
     )
     weights = pd.DataFrame(
-        {"target_weight": inputs.target.iloc[win], "index_weight": path.index_weight.iloc[win]}
+        {
+            "target_weight": plan["target_weight"].iloc[win],
+            "risky_weight": path.index_weight.iloc[win],
+        }
     )
-    held = pd.DataFrame({INDEX_ID: path.index_weight.iloc[win]})
-    target = pd.DataFrame({INDEX_ID: inputs.target.iloc[win]})
+    roles = s.roles()
+    equity = labels[roles.index("equity")] if "equity" in roles else None
     return BacktestResult(
         inputs=inputs,
         plan=plan,
@@ -552,9 +713,10 @@ def run_backtest(
         by_regime=by_regime,
         events=events,
         regimes=regimes.iloc[win],
-        total_return_note=total_return_check(store, wdays[0], wdays[-1]),
+        total_return_note=total_return_check(store, equity, wdays),
         relative=relative,
-        leg_weights=with_cash_leg(held),
-        leg_targets=with_cash_leg(target),
+        leg_weights=with_cash_leg(path.leg_weights.iloc[win]),
+        leg_targets=with_cash_leg(inputs.target.iloc[win]),
+        benchmark_label=benchmark_label(s),
         portfolio=pf,
     )

@@ -10,9 +10,12 @@ Window: from the close of the first execution day (``V_0``) to the last day (``V
 * excess e_t = r_t - rc_t; Sharpe = mean(e) / std(e, ddof=1) * sqrt(252);
   Sortino = mean(e) / sqrt(mean(min(e, 0) ** 2)) * sqrt(252)
 * max_drawdown = min_t(V_t / max_{s<=t} V_s - 1) (<= 0); Calmar = CAGR / |max_drawdown|
-* turnover = sum over executed trades of |index value traded| / V before the trade, / years
-* exposure = mean end-of-day index weight over the n + 1 window dates; time_invested = share
-  of those dates with an index weight > 0; n_rebalances = executed orders.
+* turnover = sum over executed trades of |value traded in the risky legs| / V before the
+  trade, / years
+* exposure = mean end-of-day total risky weight (the sum of the legs; the index weight with
+  one leg) over the n + 1 window dates; time_invested = share of those dates with a risky
+  position; leg_exposure = the mean end-of-day weight of each leg; n_rebalances = executed
+  orders.
 
 Degenerate conventions: every float metric is NaN when n < 2; a ratio whose deviation is 0 is
 +/-inf (the sign of its numerator), NaN when the numerator is 0 too.
@@ -21,7 +24,7 @@ Degenerate conventions: every float metric is NaN when n < 2; a ratio whose devi
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -116,6 +119,7 @@ class Metrics:
     exposure: float
     time_invested: float
     n_rebalances: int
+    leg_exposure: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """Plain values (dates as ISO strings, non-finite floats kept as floats)."""
@@ -138,6 +142,7 @@ def compute_metrics(
     index_weight: pd.Series | np.ndarray | None = None,
     trade_fraction: pd.Series | np.ndarray | None = None,
     n_rebalances: int = 0,
+    leg_weights: pd.DataFrame | None = None,
 ) -> Metrics:
     """Metrics of a portfolio over its window.
 
@@ -145,10 +150,13 @@ def compute_metrics(
     ----------
     value : portfolio value at each close of the window (length n + 1, first = ``V_0``).
     cash_return : the cash asset's return of each window day (length n + 1; element 0 unused).
-    index_weight : end-of-day index weight of each window day (length n + 1); None: not reported.
-    trade_fraction : per window day, |index value traded| / portfolio value before the trade
-        (0 on days without a trade; length n + 1); None: turnover not reported.
+    index_weight : end-of-day total risky weight of each window day (length n + 1); None: not
+        reported.
+    trade_fraction : per window day, |value traded in the risky legs| / portfolio value before
+        the trade (0 on days without a trade; length n + 1); None: turnover not reported.
     n_rebalances : number of executed orders in the window.
+    leg_weights : end-of-day weight of each leg (one column per leg, n + 1 rows); None: no
+        per-leg exposure.
 
     Returns
     -------
@@ -156,6 +164,13 @@ def compute_metrics(
     """
     v = value.to_numpy(dtype=np.float64)
     idx = value.index
+    legs = (
+        {}
+        if leg_weights is None or len(v) < 3
+        else {
+            str(c): float(np.mean(leg_weights[c].to_numpy(dtype=np.float64))) for c in leg_weights
+        }
+    )
     n = max(len(v) - 1, 0)
     start = idx[0] if len(idx) else pd.NaT
     end = idx[-1] if len(idx) else pd.NaT
@@ -181,6 +196,7 @@ def compute_metrics(
             nan,
             nan,
             int(n_rebalances),
+            legs,
         )
     r = v[1:] / v[:-1] - 1.0
     rc = np.asarray(cash_return, dtype=np.float64)[1:]
@@ -219,6 +235,7 @@ def compute_metrics(
         exposure=exposure,
         time_invested=invested,
         n_rebalances=int(n_rebalances),
+        leg_exposure=legs,
     )
 
 

@@ -175,18 +175,29 @@ def _cells_example(rng: np.random.Generator, n: int) -> tuple:
     return codes, sets.astype(np.int64), np.array(SHAPE, dtype=np.int64)
 
 
+def _legs(rng: np.random.Generator) -> int:
+    """A number of risky legs, 1 to 4 (the one-leg case half of the time)."""
+    return int(rng.choice([1, 1, 2, 3, 4]))
+
+
 def _weights_example(rng: np.random.Generator, n: int) -> tuple:
     k = int(rng.integers(0, 3))
+    n_legs = _legs(rng)
     x = with_gaps(rng, rng.normal(0, 2, (n, k)).ravel(), 0.05).reshape(n, k)
     cells = np.ascontiguousarray(cell_codes_nb(*_cells_example(rng, n))[:, 0])
-    table = rng.uniform(0, 1, int(np.prod(SHAPE)))
-    return table, cells, x, rng.normal(0, 0.3, k), rng.normal(0, 1, k), 0.1, 0.9
+    table = rng.uniform(0, 1, (int(np.prod(SHAPE)), n_legs)) / rng.choice([1.0, n_legs])
+    lo = rng.uniform(0, 0.2, n_legs) * (rng.random(n_legs) < 0.5)
+    hi = np.maximum(lo, rng.uniform(0.5, 1.0, n_legs))
+    ov_leg = rng.integers(0, n_legs, k).astype(np.int64)
+    return table, cells, x, rng.normal(0, 0.3, k), rng.normal(0, 1, k), ov_leg, lo, hi
 
 
 def _plan_example(rng: np.random.Generator, n: int) -> tuple:
-    w = with_gaps(rng, np.round(rng.uniform(0, 1, n) * 4) / 4, 0.1)
+    n_legs = _legs(rng)
+    w = np.round(rng.uniform(0, 1, (n, n_legs)) * 4) / (4 * n_legs)
+    w[rng.random(n) < 0.1] = np.nan
     dec = rng.uniform(size=n) < rng.choice([0.3, 1.0])
-    re = rng.normal(0.0003, 0.012, n)
+    re = rng.normal(0.0003, 0.012, (n, n_legs))
     rc = np.abs(rng.normal(0.0001, 0.00005, n))
     if n:
         re[0] = rc[0] = 0.0
@@ -194,16 +205,18 @@ def _plan_example(rng: np.random.Generator, n: int) -> tuple:
 
 
 def _fills_example(rng: np.random.Generator, n: int) -> tuple:
-    close = 1000.0 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, n)))
+    n_legs = _legs(rng)
+    closes = 1000.0 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (n, n_legs)), axis=0))
     cash = np.cumprod(1.0 + rng.uniform(0.0, 0.0002, n))
-    w = rng.uniform(0.0, 1.0, n)
-    w[rng.random(n) < 0.2] = 1.0
+    w = rng.uniform(0.0, 1.0, (n, n_legs)) / n_legs
+    w[rng.random(n) < 0.2] = 1.0 / n_legs
     w[rng.random(n) < 0.1] = 0.0
     tiny = rng.random(n) < 0.15  # near-zero rebalances: vectorbt's tolerances decide
-    w[tiny] = np.clip(0.5 + rng.choice([1e-13, 1e-10, 1e-7], tiny.sum()), 0, 1)
-    target = np.where(rng.random(n) < rng.uniform(0.05, 0.6), w, np.nan)
-    fees = float(rng.choice([0.0, 0.0005, 0.01]))
-    return close, cash, target, fees, float(rng.choice([0.0, 0.0002, 0.005])), 1.0, 0.0
+    w[tiny] = np.clip(0.5 / n_legs + rng.choice([1e-13, 1e-10, 1e-7], (tiny.sum(), 1)), 0, 1)
+    target = np.where((rng.random(n) < rng.uniform(0.05, 0.6))[:, None], w, np.nan)
+    fees = rng.choice([0.0, 0.0005, 0.01], n_legs)
+    slip = rng.choice([0.0, 0.0002, 0.005], n_legs)
+    return closes, cash, target, fees, slip, 1.0, 0.0
 
 
 # ---------------------------------------------------------------- oracles
@@ -263,12 +276,19 @@ def weights_matrix(
     x: np.ndarray,
     slopes: np.ndarray,
     centers: np.ndarray,
-    lo: float,
-    hi: float,
+    overlay_leg: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
 ) -> np.ndarray:
-    """Oracle of the target weights: fancy indexing + a matrix product, then np.clip."""
-    w = table[cells] + (x - centers) @ slopes
-    return np.where(np.isnan(w), np.nan, np.clip(w, lo, hi))
+    """Oracle of the target weights: fancy indexing + a one-hot matrix product per leg, then
+    np.clip, then rows above 1 divided by their sum; a NaN anywhere in a row: a NaN row."""
+    onehot = np.zeros((len(slopes), table.shape[1]))
+    onehot[np.arange(len(slopes)), overlay_leg] = 1.0
+    w = table[cells] + ((x - centers) * slopes) @ onehot
+    w = np.clip(w, lo, hi)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.divide(w, total, out=w.copy(), where=total > 1.0)
+    return np.where(np.isnan(w).any(axis=1, keepdims=True), np.nan, w)
 
 
 def plan_oracle(
@@ -279,16 +299,16 @@ def plan_oracle(
     band: float,
     lag: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Oracle of the order plan: the drifted weight in closed form from cumulative growth since
-    the last execution, orders kept in a dict {execution day: (weight, decision day)}."""
-    n = len(target)
-    order_weight = [np.nan] * n
-    drift = [np.nan] * n
+    """Oracle of the order plan: the drifted weights in closed form from cumulative growth since
+    the last execution, orders kept in a dict {execution day: (weights, decision day)}."""
+    n, n_legs = target.shape
+    order_weight = np.full((n, n_legs), np.nan)
+    drift = np.full((n, n_legs), np.nan)
     status = {}
-    pending: dict[int, tuple[float, int]] = {}
-    last_w: float | None = None
+    pending: dict[int, tuple[np.ndarray, int]] = {}
+    last_w: np.ndarray | None = None
     last_t = 0
-    growth_e = np.cumprod(1 + np.asarray(re))
+    growth_e = np.cumprod(1 + np.asarray(re), axis=0)
     growth_c = np.cumprod(1 + np.asarray(rc))
     for t in range(n):
         if t in pending:
@@ -299,15 +319,16 @@ def plan_oracle(
         if last_w is not None:
             ge = growth_e[t] / growth_e[last_t]
             gc = growth_c[t] / growth_c[last_t]
-            d = last_w * ge / (last_w * ge + (1 - last_w) * gc)
+            held = last_w * ge
+            d = held / (held.sum() + (1 - last_w.sum()) * gc)
         else:
-            d = np.nan
-        if is_decision[t] and not np.isnan(target[t]):
+            d = np.full(n_legs, np.nan)
+        if is_decision[t] and not np.isnan(target[t]).any():
             ref = next(iter(pending.values()))[0] if pending else d
-            if (last_w is None and not pending) or abs(target[t] - ref) > band:
+            if (last_w is None and not pending) or np.max(np.abs(target[t] - ref)) > band:
                 for src in [s for _, s in pending.values()]:
                     status[src] = "replaced"
-                pending = {t + lag: (target[t], t)}
+                pending = {t + lag: (target[t].copy(), t)}
         drift[t] = d
     for _, src in pending.values():
         status[src] = "pending"
@@ -315,26 +336,26 @@ def plan_oracle(
     st_arr = np.full(n, STATUS_NONE, dtype=np.int8)
     for k, v in status.items():
         st_arr[k] = codes[v]
-    return np.array(order_weight), np.array(drift), st_arr
+    return order_weight, drift, st_arr
 
 
 def fills_vectorbt(
-    close_i: np.ndarray,
+    closes: np.ndarray,
     close_c: np.ndarray,
     target: np.ndarray,
-    fees: float,
-    slippage: float,
+    fees: np.ndarray,
+    slippage: np.ndarray,
     init_cash: float,
     min_size: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Oracle of the fills: the backtest's own vectorbt ``Portfolio.from_orders`` call
-    (:func:`engine.backtest.simulate`)."""
+    (:func:`engine.backtest.simulate`) over the legs and the cash asset."""
     from engine.backtest import simulate
 
-    days = pd.bdate_range("2001-01-02", periods=len(close_i))
-    pf = simulate(days, close_i, close_c, target, fees, slippage, init_cash)
+    days = pd.bdate_range("2001-01-02", periods=len(closes))
+    pf = simulate(days, closes, close_c, target, fees, slippage, init_cash)
     assets = pf.assets().to_numpy()
-    return pf.value().to_numpy(), pf.cash().to_numpy(), assets[:, 0], assets[:, 1]
+    return pf.value().to_numpy(), pf.cash().to_numpy(), assets[:, :-1], assets[:, -1]
 
 
 # ---------------------------------------------------------------- the table

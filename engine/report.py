@@ -22,7 +22,7 @@ import pandas as pd
 
 from data.errors import RunoffError
 from data.paths import atomic_write_bytes, atomic_write_text
-from engine.backtest import PRICE_INDEX_NOTE, REGIME_NAMES
+from engine.backtest import REGIME_NAMES
 from engine.tables import (
     comparison_table,
     drawdown_text_table,
@@ -181,7 +181,7 @@ def main_figure(result: BacktestResult) -> Any:
     )
     for who, g, color, width in (
         (s.name, gv, STRATEGY_COLOR, 1.6),
-        ("buy & hold S&P 500", gb, BENCHMARK_COLOR, 1.2),
+        (result.benchmark_label, gb, BENCHMARK_COLOR, 1.2),
     ):
         fig.add_trace(
             go.Scatter(
@@ -198,7 +198,7 @@ def main_figure(result: BacktestResult) -> Any:
         )
     for who, val, color, fill in (
         (s.name, v, STRATEGY_COLOR, "rgba(31,119,180,0.25)"),
-        ("S&P 500", b, BENCHMARK_COLOR, None),
+        ("benchmark", b, BENCHMARK_COLOR, None),
     ):
         fig.add_trace(
             go.Scatter(
@@ -215,7 +215,8 @@ def main_figure(result: BacktestResult) -> Any:
             row=2,
             col=1,
         )
-    add_weight_stack(fig, result.leg_weights, result.leg_targets, row=3)
+    titles = {a.id: f"{a.id}: {a.title}" for a in result.inputs.legs.specs}
+    add_weight_stack(fig, result.leg_weights, result.leg_targets, row=3, labels=titles)
     regime = shading_regime(result)
     labels = result.regimes[regime]
     _legend_swatches(fig, labels, regime)
@@ -235,7 +236,7 @@ def main_figure(result: BacktestResult) -> Any:
     fig.update_yaxes(tickformat=".0%", range=[0, 1.0001], title_text="weight", row=3, col=1)
     return base_layout(
         fig,
-        f"{s.name} vs buy & hold S&P 500 (price index): growth, drawdowns, weights",
+        f"{s.name} vs {result.benchmark_label}: growth, drawdowns, weights",
         height=660,
         hovermode="x unified",
         legend=dict(x=1.01, y=1.0, xanchor="left", yanchor="top", tracegroupgap=14),
@@ -360,8 +361,12 @@ def _orders_html(result: BacktestResult, last: int = 60) -> str:
         o[c] = pd.to_datetime(o[c]).dt.date.astype(str)
     for c in ("target_weight", "drift"):
         o[c] = [fmt(x, "pct") for x in o[c]]
-    o = o.drop(columns=["size", "price"]).rename(
+    for c in [c for c in o.columns if c.startswith("target:")]:
+        o[c] = [fmt(x, "pct") for x in o[c]]
+    o["traded"] = [f"{x:.6f}" if np.isfinite(x) else "-" for x in o["traded"]]
+    o = o.rename(
         columns={
+            "traded": "value traded ($ per $1 initial)",
             "fees": "fees paid ($ per $1 initial)",
             "target_weight": "target weight",
             "drift": "weight at decision",
@@ -383,16 +388,18 @@ def _kpi(label: str, value: str, sub: str) -> str:
 def _kpis_html(result: BacktestResult) -> str:
     m, b, r = result.metrics, result.benchmark_metrics, result.relative
     cards = [
-        _kpi("CAGR (per year)", fmt(m.cagr, "pct"), f"S&P 500 {fmt(b.cagr, 'pct')}"),
-        _kpi("Sharpe (vs T-bill)", fmt(m.sharpe, "num"), f"S&P 500 {fmt(b.sharpe, 'num')}"),
+        _kpi("CAGR (per year)", fmt(m.cagr, "pct"), f"benchmark {fmt(b.cagr, 'pct')}"),
+        _kpi("Sharpe (vs T-bill)", fmt(m.sharpe, "num"), f"benchmark {fmt(b.sharpe, 'num')}"),
         _kpi(
-            "Volatility (per year)", fmt(m.volatility, "pct"), f"S&P 500 {fmt(b.volatility, 'pct')}"
+            "Volatility (per year)",
+            fmt(m.volatility, "pct"),
+            f"benchmark {fmt(b.volatility, 'pct')}",
         ),
-        _kpi("Max drawdown", fmt(m.max_drawdown, "pct"), f"S&P 500 {fmt(b.max_drawdown, 'pct')}"),
-        _kpi("Alpha (per year)", fmt(r.alpha, "pct"), "vs S&P 500, excess over cash"),
-        _kpi("Beta", fmt(r.beta, "num"), "vs S&P 500, excess over cash"),
+        _kpi("Max drawdown", fmt(m.max_drawdown, "pct"), f"benchmark {fmt(b.max_drawdown, 'pct')}"),
+        _kpi("Alpha (per year)", fmt(r.alpha, "pct"), "vs the benchmark, excess over cash"),
+        _kpi("Beta", fmt(r.beta, "num"), "vs the benchmark, excess over cash"),
         _kpi("Information ratio", fmt(r.information_ratio, "num"), "active return / TE"),
-        _kpi("Tracking error", fmt(r.tracking_error, "pct"), "per year, vs S&P 500"),
+        _kpi("Tracking error", fmt(r.tracking_error, "pct"), "per year, vs the benchmark"),
     ]
     return "<section class='kpis'>" + "".join(cards) + "</section>"
 
@@ -432,13 +439,14 @@ def report_html(result: BacktestResult) -> str:
     s = result.strategy
     v, b = result.value, result.benchmark_value
     cash = result.inputs.ret_cash[-len(v) :]
+    bench = result.benchmark_label
     figs = {
         "main": main_figure(result),
-        "monthly": monthly_heatmap_figure(v, b, s.name),
-        "yearly": yearly_figure(v, b, s.name),
-        "distribution": distribution_figure(v, b, s.name),
-        "rolling": rolling_figure(v, b, cash, s.name),
-        "regimes": regime_stats_figure(result.by_regime, s.name),
+        "monthly": monthly_heatmap_figure(v, b, s.name, bench),
+        "yearly": yearly_figure(v, b, s.name, bench),
+        "distribution": distribution_figure(v, b, s.name, bench),
+        "rolling": rolling_figure(v, b, cash, s.name, bench),
+        "regimes": regime_stats_figure(result.by_regime, s.name, bench),
         "balance_sheet": balance_sheet_figure(result),
         "yields": yields_figure(result),
     }
@@ -453,13 +461,11 @@ def report_html(result: BacktestResult) -> str:
     m = result.metrics
     notes = [
         result.start_note,
+        *([result.end_note] if result.end_note else []),
         f"Window: {m.start.date()} to {m.end.date()} ({m.years:.1f} years, "
         f"{m.n_returns} daily returns), from the close of the first execution day.",
-        f"Index: {PRICE_INDEX_NOTE}. Cash: {s.cash_rate} accrual (ACT/360). Benchmark: buy and "
-        "hold of the same index from the same close.",
-        f"Costs on the index leg: fees {s.costs.fees:.4%}, slippage {s.costs.slippage:.4%}; "
-        f"rebalance {s.rebalance.frequency}, band {s.rebalance.band:g}, execution lag "
-        f"{s.execution_lag} trading day(s).",
+        f"Legs: {result.legs_text()}. Benchmark: {bench}, from the same close.",
+        f"{result.costs_text()} (execution lag in trading days).",
         "Alpha and beta: OLS of the strategy's daily excess return over cash on the "
         "benchmark's; alpha and tracking error per year (x252, x sqrt 252).",
     ]
@@ -475,7 +481,7 @@ def report_html(result: BacktestResult) -> str:
         f"<title>Runoff report: {html.escape(s.name)}</title>",
         f"<style>{CSS}</style>",
         "</head><body><main>",
-        f"<h1>Runoff tear sheet: {html.escape(s.name)} vs buy &amp; hold S&amp;P 500</h1>",
+        f"<h1>Runoff tear sheet: {html.escape(s.name)} vs {html.escape(bench)}</h1>",
         f"<p class='desc'>{html.escape(s.description)}</p>",
         f"<p class='note'>Source: {html.escape(s.source)}</p>",
         *[f"<p class='note'>{html.escape(n)}</p>" for n in notes],
@@ -489,7 +495,7 @@ def report_html(result: BacktestResult) -> str:
                 "Depth from the peak close; lengths in trading days (peak to recovery, or to "
                 "the last close when not recovered).",
             ),
-            _table_html(dd_b, "Five worst drawdowns: buy & hold S&P 500"),
+            _table_html(dd_b, f"Five worst drawdowns: {bench}"),
         ),
         "</div>",
         _card(div["main"]),

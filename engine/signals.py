@@ -2,9 +2,11 @@
 
 Requires: a strategy and the point-in-time store (no vectorbt: the order plan alone says what
 to hold).
-Produces: one row per decision day of the backtest window (wide: ``GSPC`` and ``CASH`` weight
-columns; long: one row per date and asset), with the order status and execution date, the
-regime values and codes, and the input values the strategy used, as known at the decision.
+Produces: one row per decision day of the backtest window (wide: one target-weight column per
+risky leg, named by its asset id in leg order, then ``CASH``, the remainder; long: one row per
+date and asset with its ``role``), with the order status and execution date, the regime values
+and codes, and the input values the strategy used, as known at the decision. The JSON export
+and ``--latest`` map each asset id to its role and title.
 Lag: an order decided at the close of ``date`` executes at the close of ``execution_date``
 (``execution_lag`` trading days later). Feeding the rows with status ``executed`` back into
 :func:`engine.backtest.simulate` on their execution dates reproduces the backtest.
@@ -25,15 +27,14 @@ import pandas as pd
 from data.errors import ParameterError
 from data.release import business_day
 from data.store import Store
+from engine.allocation import leg_columns
 from engine.backtest import CASH_ASSET, REGIME_NAMES, BacktestInputs, prepare
-from engine.cash import NO_CASH_RATE
+from engine.cash import cash_rate_series
 from strategies.families import family
 
 if TYPE_CHECKING:
     from strategies import Strategy
 
-INDEX_ASSET = "GSPC"
-ASSETS: tuple[str, str] = (INDEX_ASSET, CASH_ASSET)
 FORMATS: tuple[str, ...] = ("csv", "parquet", "json")
 
 FEATURE_SERIES: dict[str, tuple[str, ...]] = {
@@ -84,15 +85,22 @@ def input_features(strategy: Strategy) -> list[str]:
 
 
 def input_series(strategy: Strategy) -> list[str]:
-    """Published series behind the inputs (plus the cash rate), in a stable order."""
+    """Published series behind the inputs (plus the series the cash rate reads: both parts of
+    a splice), in a stable order."""
     ids: list[str] = []
     for _, series in regime_inputs(strategy).values():
         ids += [s for s in series if s not in ids]
     for o in strategy.overlays:
         ids += [s for s in FEATURE_SERIES.get(o.feature, ()) if s not in ids]
-    if strategy.cash_rate != NO_CASH_RATE and strategy.cash_rate not in ids:
-        ids.append(strategy.cash_rate)
+    ids += [s for s in cash_rate_series(strategy.cash_rate) if s not in ids]
     return ids
+
+
+def asset_columns(table: pd.DataFrame) -> list[str]:
+    """The risky legs' weight columns of a wide table: those between ``status`` and
+    ``CASH``, in leg order."""
+    cols = list(table.columns)
+    return cols[cols.index("status") + 1 : cols.index(CASH_ASSET)]
 
 
 @dataclass(frozen=True)
@@ -129,25 +137,26 @@ def signal_table(inputs: BacktestInputs, plan: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``date`` (decision day), ``execution_date`` (when an order placed that day
     executes; beyond the data, the business day ``execution_lag`` days on), ``status`` (none /
-    executed / replaced / pending), ``GSPC`` and ``CASH`` (target weights), ``drift`` (index
-    weight drifted since the last execution, at the decision), the regime values and codes,
-    the strategy's input features, and ``cash_rate`` (percent, as known).
+    executed / replaced / pending), one target-weight column per risky leg (its asset id, in
+    leg order) and ``CASH`` (the remainder), ``drift`` (total risky weight drifted since the
+    last execution, at the decision), the regime values and codes, the strategy's input
+    features, and ``cash_rate`` (percent, as known).
     """
     s = inputs.strategy
     days = inputs.days
     rows = np.flatnonzero(plan["decision"].to_numpy() & plan["target_weight"].notna().to_numpy())
-    w = plan["target_weight"].to_numpy()[rows]
+    targets = leg_columns(plan, "target_weight")
+    cols: dict[str, Any] = {
+        "date": days[rows],
+        "execution_date": _execution_dates(days, rows, s.execution_lag),
+        "status": plan["status"].astype(str).to_numpy()[rows],
+    }
+    for leg in targets.columns:
+        cols[leg] = targets[leg].to_numpy()[rows]
+    cols[CASH_ASSET] = 1.0 - plan["target_weight"].to_numpy()[rows]
+    cols["drift"] = plan["drift"].to_numpy()[rows]
     f = inputs.frame.iloc[rows]
-    out = pd.DataFrame(
-        {
-            "date": days[rows],
-            "execution_date": _execution_dates(days, rows, s.execution_lag),
-            "status": plan["status"].astype(str).to_numpy()[rows],
-            INDEX_ASSET: w,
-            CASH_ASSET: 1.0 - w,
-            "drift": plan["drift"].to_numpy()[rows],
-        }
-    )
+    out = pd.DataFrame(cols)
     out.loc[out["status"] == "none", "execution_date"] = pd.NaT
     for name in REGIME_NAMES:
         out[name] = f[name].astype(str).to_numpy()
@@ -171,19 +180,28 @@ def build_signals(
     return Signals(inputs=inputs, plan=plan, table=signal_table(inputs, plan))
 
 
-def to_long(wide: pd.DataFrame) -> pd.DataFrame:
-    """Long format: one row per (date, asset) with ``weight``; other columns repeated."""
-    rest = [c for c in wide.columns if c not in ASSETS and c != "date"]
+def to_long(wide: pd.DataFrame, roles: dict[str, str] | None = None) -> pd.DataFrame:
+    """Long format: one row per (date, asset) with ``weight`` (and ``role`` when ``roles``,
+    asset id -> role, is given; ``cash`` for CASH); other columns repeated."""
+    assets = [*asset_columns(wide), CASH_ASSET]
+    rest = [c for c in wide.columns if c not in assets and c != "date"]
     parts = []
-    for asset in ASSETS:
+    for asset in assets:
         part = wide[["date", *rest]].copy()
         part.insert(1, "asset", asset)
         part.insert(2, "weight", wide[asset].to_numpy())
+        if roles is not None:
+            part.insert(3, "role", roles.get(asset, "cash"))
         parts.append(part)
     long = pd.concat(parts, ignore_index=True)
-    order = pd.Categorical(long["asset"], categories=list(ASSETS), ordered=True)
+    order = pd.Categorical(long["asset"], categories=assets, ordered=True)
     long = long.assign(_a=order).sort_values(["date", "_a"], kind="stable").drop(columns="_a")
     return long.reset_index(drop=True)
+
+
+def _roles(signals: Signals) -> dict[str, str]:
+    """Asset id -> role, for the legs of a signal table."""
+    return dict(zip(signals.inputs.labels, signals.strategy.roles(), strict=True))
 
 
 def _jsonable(v: Any) -> Any:
@@ -230,7 +248,7 @@ def export(
     """
     if fmt not in FORMATS:
         raise ParameterError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    table = to_long(signals.table) if long else signals.table
+    table = to_long(signals.table, _roles(signals)) if long else signals.table
     if fmt == "parquet":
         if out is None:
             raise ParameterError("--format parquet writes a binary file: give --out PATH")
@@ -251,10 +269,7 @@ def export(
         doc = {
             "strategy": s.name,
             "source": s.source,
-            "assets": {
-                INDEX_ASSET: "S&P 500 price index",
-                CASH_ASSET: f"cash accruing {s.cash_rate}",
-            },
+            "assets": _assets_doc(signals),
             "execution_lag": s.execution_lag,
             "format": "long" if long else "wide",
             "signals": records(table),
@@ -266,6 +281,17 @@ def export(
 
     atomic_write_text(Path(out), text)
     return None
+
+
+def _assets_doc(signals: Signals) -> dict[str, dict[str, str]]:
+    """Asset id -> {role, title} for each leg, then CASH."""
+    s = signals.strategy
+    out = {
+        a.id: {"role": role, "title": a.title}
+        for role, a in zip(s.roles(), signals.inputs.legs.specs, strict=True)
+    }
+    out[CASH_ASSET] = {"role": "cash", "title": f"cash accruing {s.cash_rate} (the remainder)"}
+    return out
 
 
 def read_signals(path: str | Path) -> pd.DataFrame:
@@ -280,20 +306,25 @@ def read_signals(path: str | Path) -> pd.DataFrame:
     for c in ("date", "execution_date"):
         t[c] = pd.to_datetime(t[c])
     if "asset" in t:
+        assets = list(dict.fromkeys(t["asset"]))  # leg order, then CASH
         w = t.pivot_table(index="date", columns="asset", values="weight", aggfunc="first")
-        rest = t[t["asset"] == INDEX_ASSET].drop(columns=["asset", "weight"]).set_index("date")
-        t = rest.join(w[list(ASSETS)]).reset_index()
+        drop = [c for c in ("asset", "weight", "role") if c in t]
+        rest = t[t["asset"] == assets[0]].drop(columns=drop).set_index("date")
+        status = list(rest.columns).index("status") + 1
+        t = rest.iloc[:, :status].join(w[assets]).join(rest.iloc[:, status:]).reset_index()
     return t
 
 
 def executed_weights(table: pd.DataFrame, days: pd.DatetimeIndex) -> np.ndarray:
-    """Index target percent per day of ``days`` from a wide table's executed orders (NaN: none)."""
+    """Target percent of each leg per day of ``days`` from a wide table's executed orders:
+    array of shape (n_days, n_legs), NaN rows where nothing executes."""
+    legs = asset_columns(table)
     ex = table[table["status"] == "executed"]
-    ow = np.full(len(days), np.nan)
+    ow = np.full((len(days), len(legs)), np.nan)
     pos = days.get_indexer(pd.DatetimeIndex(ex["execution_date"]))
     if (pos < 0).any():
         raise ParameterError("signal table has execution dates outside the given days")
-    ow[pos] = ex[INDEX_ASSET].to_numpy(dtype=np.float64)
+    ow[pos] = ex[legs].to_numpy(dtype=np.float64)
     return ow
 
 
@@ -302,11 +333,13 @@ def latest(signals: Signals, *, store: Store | None = None) -> dict[str, Any]:
 
     Keys: ``strategy``, ``source``, ``as_of`` (last trading day of the data),
     ``decision_date``, ``execution_date``, ``order`` (whether the decision places an order:
-    first trade, or the target is more than the band away from the drifted weight),
-    ``status``, ``target_weight`` ({GSPC, CASH}), ``drifted_weight``, ``band``, ``regimes``
-    ({name: {value, code}}), ``inputs`` ({feature: value}), ``cash_rate`` and
-    ``input_series`` ({series: {value, obs_date, age_days, available_at}}: the newest
-    observation known at the decision and its age in calendar days).
+    first trade, or the largest drift of any leg from its target is beyond the band),
+    ``status``, ``target_weight`` ({asset id: weight} for every leg, then CASH), ``legs``
+    ([{role, asset, title, weight}] in leg order, then cash), ``drifted_weight`` (the total
+    risky weight), ``band``, ``regimes`` ({name: {value, code}}), ``inputs`` ({feature:
+    value}), ``cash_rate`` ({series, reads, value}) and ``input_series`` ({series: {value,
+    obs_date, age_days, available_at}}: the newest observation known at the decision and its
+    age in calendar days).
     """
     t = signals.table
     if t.empty:
@@ -329,6 +362,8 @@ def latest(signals: Signals, *, store: Store | None = None) -> dict[str, Any]:
             else pd.Timestamp(a["available_at"]).isoformat(),
         }
     status = str(row["status"])
+    assets = _assets_doc(signals)
+    ids = [*asset_columns(t), CASH_ASSET]
     return {
         "strategy": s.name,
         "source": s.source,
@@ -339,12 +374,25 @@ def latest(signals: Signals, *, store: Store | None = None) -> dict[str, Any]:
         ),
         "order": status != "none",
         "status": status,
-        "target_weight": {INDEX_ASSET: float(row[INDEX_ASSET]), CASH_ASSET: float(row[CASH_ASSET])},
+        "target_weight": {a: float(row[a]) for a in ids},
+        "legs": [
+            {
+                "role": assets[a]["role"],
+                "asset": a,
+                "title": assets[a]["title"],
+                "weight": float(row[a]),
+            }
+            for a in ids
+        ],
         "drifted_weight": _jsonable(float(row["drift"])),
         "band": s.rebalance.band,
         "execution_lag": s.execution_lag,
         "regimes": {n: {"value": str(row[n]), "code": int(row[f"{n}_code"])} for n in REGIME_NAMES},
         "inputs": {c: _jsonable(float(row[c])) for c in input_features(s)},
-        "cash_rate": {"series": s.cash_rate, "value": _jsonable(float(row["cash_rate"]))},
+        "cash_rate": {
+            "series": s.cash_rate,
+            "reads": list(cash_rate_series(s.cash_rate)),
+            "value": _jsonable(float(row["cash_rate"])),
+        },
         "input_series": series,
     }

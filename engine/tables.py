@@ -55,7 +55,7 @@ def comparison_table(result: BacktestResult) -> pd.DataFrame:
     ]
     rel = result.relative
     rows += [(label, fmt(getattr(rel, attr), kind), "-") for label, attr, kind in RELATIVE_ROWS]
-    return pd.DataFrame(rows, columns=["metric", name, "buy & hold S&P 500"]).set_index("metric")
+    return pd.DataFrame(rows, columns=["metric", name, result.benchmark_label]).set_index("metric")
 
 
 def relative_dict(result: BacktestResult) -> dict[str, object]:

@@ -25,10 +25,19 @@ from engine.tearsheet import (
 
 STRATEGY_COLOR = "#1f77b4"
 BENCHMARK_COLOR = "#555555"
-LEG_COLORS: dict[str, str] = {"GSPC": "#1f77b4", "CASH": "#c7d9e8"}
+LEG_COLORS: dict[str, str] = {
+    "GSPC": "#1f77b4",
+    "SP500TR": "#1f77b4",
+    "SPY": "#1f77b4",
+    "CASH": "#c7d9e8",
+}
 """Fill colour per leg id; legs without one take :data:`EXTRA_LEG_COLORS` in order."""
 EXTRA_LEG_COLORS: tuple[str, ...] = ("#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
-LEG_LABELS: dict[str, str] = {"GSPC": "S&P 500", "CASH": "cash (T-bill)"}
+LEG_LABELS: dict[str, str] = {
+    "GSPC": "S&P 500 (price index)",
+    "SP500TR": "S&P 500 (total return)",
+    "CASH": "cash (T-bill)",
+}
 """Display name per leg id (the id itself when missing)."""
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -54,8 +63,9 @@ def base_layout(fig: Any, title: str, height: int, **kw: Any) -> Any:
     return fig
 
 
-def leg_label(leg: str) -> str:
-    return LEG_LABELS.get(leg, leg)
+def leg_label(leg: str, labels: dict[str, str] | None = None) -> str:
+    """The display name of a leg: ``labels`` first, then :data:`LEG_LABELS`, then the id."""
+    return (labels or {}).get(leg, LEG_LABELS.get(leg, leg))
 
 
 def leg_color(leg: str, position: int) -> str:
@@ -100,10 +110,16 @@ def log_ticks(low: float, high: float) -> list[float]:
 
 
 def add_weight_stack(
-    fig: Any, weights: pd.DataFrame, targets: pd.DataFrame | None, row: int, col: int = 1
+    fig: Any,
+    weights: pd.DataFrame,
+    targets: pd.DataFrame | None,
+    row: int,
+    col: int = 1,
+    labels: dict[str, str] | None = None,
 ) -> None:
     """A stacked area of ``weights`` (one column per leg, rows summing to 1) and dotted target
-    lines for the legs that are not cash; more legs are more columns."""
+    lines for the legs that are not cash; more legs are more columns. ``labels``: leg id ->
+    display name (default :data:`LEG_LABELS`, else the id)."""
     import plotly.graph_objects as go
 
     for i, leg in enumerate(weights.columns):
@@ -111,14 +127,14 @@ def add_weight_stack(
             go.Scatter(
                 x=weights.index,
                 y=weights[leg],
-                name=leg_label(leg),
+                name=leg_label(leg, labels),
                 stackgroup="weights",
                 mode="lines",
                 line=dict(width=0.5, color=leg_color(leg, i)),
                 fillcolor=leg_color(leg, i),
                 legendgroup="weights",
                 legendgrouptitle_text="Weights (end of day)",
-                hovertemplate=f"{leg_label(leg)}: %{{y:.1%}}<extra></extra>",
+                hovertemplate=f"{leg_label(leg, labels)}: %{{y:.1%}}<extra></extra>",
             ),
             row=row,
             col=col,
@@ -131,24 +147,26 @@ def add_weight_stack(
                 go.Scatter(
                     x=targets.index,
                     y=targets[leg],
-                    name=f"target: {leg_label(leg)}",
+                    name=f"target: {leg_label(leg, labels)}",
                     mode="lines",
                     line=dict(width=1, dash="dot", shape="hv", color="#ff7f0e"),
                     legendgroup="weights",
-                    hovertemplate=f"target {leg_label(leg)}: %{{y:.1%}}<extra></extra>",
+                    hovertemplate=f"target {leg_label(leg, labels)}: %{{y:.1%}}<extra></extra>",
                 ),
                 row=row,
                 col=col,
             )
 
 
-def monthly_heatmap_figure(value: pd.Series, benchmark: pd.Series, name: str) -> Any:
+def monthly_heatmap_figure(
+    value: pd.Series, benchmark: pd.Series, name: str, bench: str = "buy & hold S&P 500"
+) -> Any:
     """Calendar-month returns (%) of the strategy and the benchmark side by side, one colour
     scale (capped at +/-10%) for both."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    tables = [(name, monthly_returns(value)), ("buy & hold S&P 500", monthly_returns(benchmark))]
+    tables = [(name, monthly_returns(value)), (bench, monthly_returns(benchmark))]
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06)
     for j, (who, t) in enumerate(tables, start=1):
         z = t.to_numpy(dtype=np.float64) * 100.0
@@ -187,14 +205,16 @@ def monthly_heatmap_figure(value: pd.Series, benchmark: pd.Series, name: str) ->
     )
 
 
-def yearly_figure(value: pd.Series, benchmark: pd.Series, name: str) -> Any:
+def yearly_figure(
+    value: pd.Series, benchmark: pd.Series, name: str, bench: str = "buy & hold S&P 500"
+) -> Any:
     """Calendar-year returns (%) of the strategy and the benchmark as grouped bars."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for who, v, color in (
         (name, value, STRATEGY_COLOR),
-        ("buy & hold S&P 500", benchmark, BENCHMARK_COLOR),
+        (bench, benchmark, BENCHMARK_COLOR),
     ):
         y = yearly_returns(v)
         fig.add_trace(
@@ -219,14 +239,16 @@ def yearly_figure(value: pd.Series, benchmark: pd.Series, name: str) -> Any:
     )
 
 
-def distribution_figure(value: pd.Series, benchmark: pd.Series, name: str) -> Any:
+def distribution_figure(
+    value: pd.Series, benchmark: pd.Series, name: str, bench: str = "buy & hold S&P 500"
+) -> Any:
     """Histogram of monthly returns (%) for both, with skew and excess kurtosis of daily returns."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for who, v, color in (
         (name, value, STRATEGY_COLOR),
-        ("buy & hold S&P 500", benchmark, BENCHMARK_COLOR),
+        (bench, benchmark, BENCHMARK_COLOR),
     ):
         m = monthly_series(v).to_numpy() * 100.0
         d = distribution_stats(v.pct_change().to_numpy()[1:])
@@ -256,7 +278,11 @@ def distribution_figure(value: pd.Series, benchmark: pd.Series, name: str) -> An
 
 
 def rolling_figure(
-    value: pd.Series, benchmark: pd.Series, cash_return: np.ndarray, name: str
+    value: pd.Series,
+    benchmark: pd.Series,
+    cash_return: np.ndarray,
+    name: str,
+    bench: str = "buy & hold S&P 500",
 ) -> Any:
     """Rolling 12-month Sharpe ratio (vs cash) and volatility (% per year) for both."""
     import plotly.graph_objects as go
@@ -265,7 +291,7 @@ def rolling_figure(
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
     for who, v, color, width in (
         (name, value, STRATEGY_COLOR, 1.4),
-        ("buy & hold S&P 500", benchmark, BENCHMARK_COLOR, 1.0),
+        (bench, benchmark, BENCHMARK_COLOR, 1.0),
     ):
         st = rolling_stats(v, cash_return)
         fig.add_trace(
@@ -309,7 +335,9 @@ def rolling_figure(
     )
 
 
-def regime_stats_figure(by_regime: pd.DataFrame, name: str) -> Any:
+def regime_stats_figure(
+    by_regime: pd.DataFrame, name: str, bench: str = "buy & hold S&P 500"
+) -> Any:
     """Mean excess return over cash per regime value (% per year) with its 90% bootstrap
     interval, strategy and benchmark side by side; one panel per regime family, one x scale."""
     import plotly.graph_objects as go
@@ -330,7 +358,7 @@ def regime_stats_figure(by_regime: pd.DataFrame, name: str) -> Any:
         labels = [f"{v} ({d:,} days)" for v, d in zip(g["value"], g["days"], strict=True)]
         for who, prefix, color, shift in (
             (name, "strategy", STRATEGY_COLOR, -0.14),
-            ("buy & hold S&P 500", "benchmark", BENCHMARK_COLOR, 0.14),
+            (bench, "benchmark", BENCHMARK_COLOR, 0.14),
         ):
             mean = g[f"{prefix}_excess"].to_numpy(dtype=np.float64) * 100
             lo = g[f"{prefix}_excess_ci_low"].to_numpy(dtype=np.float64) * 100

@@ -22,6 +22,7 @@ import numpy as np
 
 from strategies.errors import GridError
 from strategies.keys import check_combinations, read_text, sweep_values, value_range
+from strategies.legs import EQUITY
 from strategies.spec import Strategy
 
 DEFAULT_LIMIT = 10**7
@@ -200,6 +201,74 @@ class Grid:
         hi = np.asarray(cols.get("max_weight", s.max_weight), dtype=np.float64)
         extra = (slice(None),) + (None,) * len(s.table_shape())
         return np.clip(out, lo[extra] if lo.ndim else lo, hi[extra] if hi.ndim else hi)
+
+    # -- legs: per-combination arrays with a leg axis (the strategy's roles, in leg order) ----
+
+    def leg_rule_weights(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Weight of each rule, then the default, per leg and combination: float64 array of
+        shape (n, n_rules + 1, n_legs) (``weights.<rule>`` / ``weights.<rule>.<role>``,
+        ``default_weight`` / ``default_weight.<role>``)."""
+        s = self.strategy
+        cols = self.columns(start, stop)
+        n = len(self.indices(start, stop))
+        out = np.empty((n, len(s.rules) + 1, s.n_legs), dtype=np.float64)
+        for li, role in enumerate(s.roles()):
+            suffix = "" if role == EQUITY else f".{role}"
+            for j, rule in enumerate(s.rules):
+                base = rule.weight_of(role)
+                out[:, j, li] = (
+                    cols.get(f"weights.{rule.name}{suffix}", base) if rule.name else base
+                )
+            out[:, -1, li] = cols.get(f"default_weight{suffix}", s.default_of(role))
+        return out
+
+    def leg_bounds(self, start: int = 0, stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper weight bound per combination and leg: two float64 arrays of shape
+        (n, n_legs) (``min_weight`` / ``max_weight`` for equity, ``min_weight.<role>`` /
+        ``max_weight.<role>``)."""
+        s = self.strategy
+        cols = self.columns(start, stop)
+        n = len(self.indices(start, stop))
+        lo = np.empty((n, s.n_legs))
+        hi = np.empty((n, s.n_legs))
+        for li, role in enumerate(s.roles()):
+            suffix = "" if role == EQUITY else f".{role}"
+            base_lo, base_hi = s.bounds_of(role)
+            lo[:, li] = cols.get(f"min_weight{suffix}", base_lo)
+            hi[:, li] = cols.get(f"max_weight{suffix}", base_hi)
+        return lo, hi
+
+    def leg_tables(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Allocation table of every leg per combination: float64 array of shape
+        (n, n_cells, n_legs), cells in C order of :meth:`Strategy.table_shape`; row k equals
+        ``strategy_at(k).leg_table()`` flattened over the cells."""
+        s = self.strategy
+        weights = self.leg_rule_weights(start, stop)[:, s.rule_index().ravel(), :]
+        lo, hi = self.leg_bounds(start, stop)
+        return np.clip(weights, lo[:, None, :], hi[:, None, :])
+
+    def leg_costs(self, start: int = 0, stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Fees and slippage per combination and leg: two float64 arrays of shape (n, n_legs).
+
+        ``costs.<name>.<role>`` sets one leg; ``costs.<name>`` sets the number (every leg) when
+        the strategy gives one number, the equity entry when it gives a table (as
+        :meth:`Strategy.replace` does).
+        """
+        s = self.strategy
+        cols = self.columns(start, stop)
+        n = len(self.indices(start, stop))
+        out = []
+        for name, base in (("fees", s.costs.fees), ("slippage", s.costs.slippage)):
+            a = np.empty((n, s.n_legs))
+            table = isinstance(base, Mapping)
+            for li, role in enumerate(s.roles()):
+                own = s.costs.fee(role) if name == "fees" else s.costs.slip(role)
+                value: Any = cols.get(f"costs.{name}.{role}")
+                if value is None and (role == EQUITY or not table):
+                    value = cols.get(f"costs.{name}")
+                a[:, li] = own if value is None else value
+            out.append(a)
+        return out[0], out[1]
 
 
 def _array(values: tuple) -> np.ndarray:

@@ -8,6 +8,15 @@ A dotted key names one parameter: ``<group>.<field>`` for regime parameters (the
 settings (``<group>.measure``, ``rebalance.frequency``, ``cash_rate``) can be replaced, not
 swept.
 
+Legs (:mod:`strategies.legs`): ``weights.<rule>``, ``default_weight``, ``min_weight`` and
+``max_weight`` are the **equity** leg's (as before legs existed); each other role has its own
+key, the same key with ``.<role>`` appended: ``weights.<rule>.treasury``,
+``default_weight.treasury``, ``min_weight.treasury``, ``max_weight.treasury``. Costs:
+``costs.fees`` is the ``fees`` number (every risky leg) when the strategy gives one number,
+the equity entry when it gives a table per role; ``costs.fees.<role>`` is one leg's fees
+(replacing it turns one number into a table). When both are changed at once, ``costs.fees``
+applies first.
+
 Values arrive three ways, and one parser reads them all:
 
 - a TOML file gives typed values (``13``, ``0.5``, ``true``, ``"walcl"``);
@@ -214,15 +223,31 @@ def regime_key_types(regimes: Any) -> dict[str, type]:
     }
 
 
+EQUITY = "equity"
+"""The role the leg-less keys address (:data:`strategies.legs.EQUITY`)."""
+
+
+def _per_role(base: str, roles: tuple[str, ...]) -> list[str]:
+    """``base`` for the equity leg (when there is one), ``base.<role>`` for the others."""
+    return [base if r == EQUITY else f"{base}.{r}" for r in roles]
+
+
 def key_types(strategy: Any) -> dict[str, type]:
     """Every dotted key :meth:`Strategy.replace` accepts -> its type, regime parameters first."""
+    roles = tuple(strategy.assets)
     out = regime_key_types(strategy.regimes)
     for rule in strategy.rules:
         if rule.name:
-            out[f"weights.{rule.name}"] = float
-    out.update(default_weight=float, min_weight=float, max_weight=float)
+            out.update(dict.fromkeys(_per_role(f"weights.{rule.name}", roles), float))
+    for base in WEIGHT_KEYS:
+        out.update(dict.fromkeys(_per_role(base, roles), float))
     out.update({"rebalance.band": float, "rebalance.frequency": str})
-    out.update({"costs.fees": float, "costs.slippage": float, "execution_lag": int})
+    for base in ("costs.fees", "costs.slippage"):
+        table = isinstance(getattr(strategy.costs, base.partition(".")[2]), Mapping)
+        if EQUITY in roles or not table:
+            out[base] = float
+        out.update(dict.fromkeys((f"{base}.{r}" for r in roles if r != EQUITY), float))
+    out["execution_lag"] = int
     out.update({f"overlays.{i}.slope": float for i in range(len(strategy.overlays))})
     out["cash_rate"] = str
     return out
@@ -250,7 +275,7 @@ def value_problem(key: str, v: Any) -> str | None:
         return "expected a no-trade band in [0, 1)"
     if key.startswith("costs.") and not 0.0 <= v < 1.0:
         return "expected a fraction in [0, 1), e.g. 0.0005 for 5 bp"
-    if (key.startswith("weights.") or key in WEIGHT_KEYS) and not 0.0 <= v <= 1.0:
+    if (key.startswith("weights.") or key.split(".")[0] in WEIGHT_KEYS) and not 0.0 <= v <= 1.0:
         return "outside [0, 1]; no leverage and no shorting"
     return None
 
@@ -317,24 +342,48 @@ def check_combinations(s: Any, table: Mapping[str, tuple]) -> None:
                 raise ValueError(
                     f"the combination {shown} is invalid: {relabel(e, f'regimes.{group}.{e.key}')}"
                 ) from None
-    los = table.get("min_weight", (s.min_weight,))
-    his = table.get("max_weight", (s.max_weight,))
-    if max(los) > min(his):
-        raise ValueError(
-            f"min_weight = {max(los)!r} is above max_weight = {min(his)!r} in some combinations"
-        )
-    weights = {
-        f"weights.{r.name}" if r.name else f"allocation.rules[{i}].weight": (r.weight,)
-        for i, r in enumerate(s.rules)
-    }
-    weights["default_weight"] = (s.default_weight,)
-    for key, base_values in weights.items():
-        values = table.get(key, base_values)
-        if min(values) < max(los) or max(values) > min(his):
+    roles = tuple(s.assets)
+    floors = 0.0
+    sums: dict[str, float] = {}
+    for role in roles:
+        suffix = "" if role == EQUITY else f".{role}"
+        lo_key, hi_key = f"min_weight{suffix}", f"max_weight{suffix}"
+        base_lo, base_hi = s.bounds_of(role)
+        los = table.get(lo_key, (base_lo,))
+        his = table.get(hi_key, (base_hi,))
+        if max(los) > min(his):
             raise ValueError(
-                f"{key} ranges over [{min(values)!r}, {max(values)!r}], outside "
-                f"[min_weight, max_weight] = [{max(los)!r}, {min(his)!r}] in some "
-                "combinations"
+                f"{lo_key} = {max(los)!r} is above {hi_key} = {min(his)!r} in some combinations"
+            )
+        floors += max(los)
+        weights = {
+            f"weights.{r.name}{suffix}" if r.name else f"allocation.rules[{i}].weight{suffix}": (
+                r.weight_of(role),
+            )
+            for i, r in enumerate(s.rules)
+        }
+        weights[f"default_weight{suffix}"] = (s.default_of(role),)
+        for (key, base_values), row in zip(
+            weights.items(), [*(f"rules[{i}]" for i in range(len(s.rules))), "default"], strict=True
+        ):
+            values = table.get(key, base_values)
+            if min(values) < max(los) or max(values) > min(his):
+                raise ValueError(
+                    f"{key} ranges over [{min(values)!r}, {max(values)!r}], outside "
+                    f"[{lo_key}, {hi_key}] = [{max(los)!r}, {min(his)!r}] in some "
+                    "combinations"
+                )
+            sums[row] = sums.get(row, 0.0) + max(values)
+    if floors > 1.0 + 1e-9:
+        raise ValueError(
+            f"the lower bounds of the legs sum to up to {floors:g} in some combinations, above 1"
+        )
+    for row, total in sums.items():
+        if total > 1.0 + 1e-9:
+            what = "the default" if row == "default" else f"allocation.{row}"
+            raise ValueError(
+                f"the weights of {what} sum to up to {total:g} in some combinations, above 1 "
+                "(cash is 1 - the sum)"
             )
 
 
@@ -400,12 +449,18 @@ def replace(strategy: Any, changes: Mapping[str, Any]) -> Any:
     """
     w = where(strategy.source, strategy.name)
     types = key_types(strategy)
+    roles = tuple(strategy.assets)
     top: dict[str, Any] = {}
     regime_changes: dict[str, Any] = {}
     rules, overlays = list(strategy.rules), list(strategy.overlays)
     rebalance: dict[str, Any] = {}
-    costs: dict[str, Any] = {}
-    for key, value in changes.items():
+    legs = {"default_legs": dict(strategy.default_legs), "bounds": dict(strategy.bounds)}
+    costs: dict[str, Any] = {"fees": strategy.costs.fees, "slippage": strategy.costs.slippage}
+    # costs.fees (the number, or the equity entry) before costs.fees.<role>
+    ordered = sorted(
+        changes.items(), key=lambda kv: kv[0].count(".") if kv[0][:6] == "costs." else 0
+    )
+    for key, value in ordered:
         if key not in types:
             raise StrategyError(
                 f"{w}: replace({key}=...): unknown key{did_you_mean(key, types)}; "
@@ -419,15 +474,32 @@ def replace(strategy: Any, changes: Mapping[str, Any]) -> Any:
         if group in strategy.regimes.groups():
             regime_changes[key] = value
         elif group == "weights":
-            i = next(i for i, r in enumerate(rules) if r.name == rest)
-            rules[i] = rules[i].replace(weight=value)
+            name, _, role = rest.partition(".")
+            i = next(i for i, r in enumerate(rules) if r.name == name)
+            if role:
+                rules[i] = rules[i].replace(weights={**rules[i].weights, role: value})
+            else:
+                rules[i] = rules[i].replace(weight=value)
         elif group == "overlays":
             i = int(rest.split(".")[0])
             overlays[i] = dataclasses.replace(overlays[i], slope=value)
         elif group == "rebalance":
             rebalance[rest] = value
         elif group == "costs":
-            costs[rest] = value
+            name, _, role = rest.partition(".")
+            old = costs[name]
+            if role:
+                table = dict(old) if isinstance(old, Mapping) else dict.fromkeys(roles, old)
+                costs[name] = {**table, role: value}
+            elif isinstance(old, Mapping):
+                costs[name] = {**old, EQUITY: value}
+            else:
+                costs[name] = value
+        elif group == "default_weight" and rest:
+            legs["default_legs"][rest] = value
+        elif group in ("min_weight", "max_weight") and rest:
+            lo, hi = legs["bounds"].get(rest, (0.0, 1.0))
+            legs["bounds"][rest] = (value, hi) if group == "min_weight" else (lo, value)
         else:
             top[key] = value
     if regime_changes:
@@ -441,5 +513,7 @@ def replace(strategy: Any, changes: Mapping[str, Any]) -> Any:
         overlays=tuple(overlays),
         rebalance=dataclasses.replace(strategy.rebalance, **rebalance),
         costs=dataclasses.replace(strategy.costs, **costs),
+        default_legs=type(strategy.default_legs)(legs["default_legs"]),
+        bounds=type(strategy.bounds)(legs["bounds"]),
         **top,
     )

@@ -4,13 +4,17 @@ The layout (see ``strategies/builtin/*.toml``)::
 
     name = "qt_aware"
     description = "..."
+    [assets]                     # role = asset id; default equity = "SP500TR" (cash: remainder)
     [regimes.balance_sheet]      # fields of each family's parameters (strategies.families)
-    [allocation]                 # default, min_weight, max_weight, [[allocation.rules]]
-    [[overlays]]                 # feature, slope, center
+    [allocation]                 # default (number = equity, or a table per role),
+                                 # min_weight, max_weight (equity), bounds (other roles),
+                                 # [[allocation.rules]]: weight = x or weights = {role = w}
+    [[overlays]]                 # feature, slope, center, role (default equity)
     [rebalance]                  # frequency, band
     [execution]                  # lag
-    [costs]                      # fees, slippage
+    [costs]                      # fees, slippage: a number (every leg) or a table per role
     [cash]                       # rate
+    [benchmark]                  # weights = {role = w} (rebalanced monthly); default buy-and-hold
     [sweep]                      # "dotted.key" = [values] | {start, stop, step} | {values = [...]}
 
 Every problem raises :class:`~data.errors.StrategyError` with one line naming the file and
@@ -37,6 +41,7 @@ from strategies.keys import (
     value_range,
     where,
 )
+from strategies.legs import DEFAULT_ASSETS, EQUITY, Assets, Bounds, Weights
 from strategies.spec import Costs, Overlay, Rebalance, Rule, Strategy
 
 MAX_STRATEGY_BYTES = 1 << 20
@@ -48,6 +53,7 @@ BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 _TOP = (
     "name",
     "description",
+    "assets",
     "regimes",
     "allocation",
     "overlays",
@@ -55,6 +61,7 @@ _TOP = (
     "execution",
     "costs",
     "cash",
+    "benchmark",
     "sweep",
 )
 _RANGE = frozenset({"start", "stop", "step", "values"})
@@ -147,18 +154,39 @@ def parse_strategy(mapping: Mapping[str, Any], source: str = "") -> Strategy:
         except ParameterError as e:
             raise StrategyError(f"{w}: {relabel(e, f'regimes.{fam.group}.{e.key}')}") from None
 
+    assets_table = mapping.get("assets", None)
+    if assets_table is None:
+        assets = DEFAULT_ASSETS
+    else:
+        assets_table = _table(w, mapping, "assets")
+        for role, asset in assets_table.items():
+            if not isinstance(asset, str):
+                raise StrategyError(
+                    f'{w}: assets.{role} = {asset!r}: expected an asset id string, e.g. "UST10Y"'
+                )
+        assets = Assets(assets_table)
+    roles = assets.roles
+
     alloc = _table(w, mapping, "allocation")
-    _keys(w, alloc, ("default", "min_weight", "max_weight", "rules"), "allocation.")
+    _keys(w, alloc, ("default", "min_weight", "max_weight", "bounds", "rules"), "allocation.")
     rules = []
     for i, rule in enumerate(_tables(w, alloc, "rules", "allocation.")):
         key = f"allocation.rules[{i}]"
-        _keys(w, rule, ("name", "weight", *NAMES), f"{key}.")
-        _require(w, rule, "weight", key, "every rule needs a weight")
+        _keys(w, rule, ("name", "weight", "weights", *NAMES), f"{key}.")
+        if "weight" in rule and "weights" in rule:
+            raise StrategyError(
+                f"{w}: {key}: weight and weights both given; weight = x is short for "
+                "weights = {equity = x}: give one"
+            )
+        if "weights" in rule:
+            rule["weights"] = _role_table(w, rule["weights"], f"{key}.weights", roles)
+        else:
+            _require(w, rule, "weight", key, "every rule needs a weight (or weights = {role = w})")
         rules.append(Rule(**rule))
     overlays = []
     for i, ov in enumerate(_tables(w, mapping, "overlays", "")):
         key = f"overlays[{i}]"
-        _keys(w, ov, ("feature", "slope", "center"), f"{key}.")
+        _keys(w, ov, ("feature", "slope", "center", "role"), f"{key}.")
         _require(w, ov, "feature", key, "name one of the features")
         _require(w, ov, "slope", key, "give the weight change per unit of the feature")
         overlays.append(Overlay(**ov))
@@ -169,13 +197,31 @@ def parse_strategy(mapping: Mapping[str, Any], source: str = "") -> Strategy:
         ("execution", ("lag",)),
         ("costs", ("fees", "slippage")),
         ("cash", ("rate",)),
+        ("benchmark", ("weights",)),
     ):
         sections[section] = _table(w, mapping, section)
         _keys(w, sections[section], allowed, f"{section}.")
+    costs: dict[str, Any] = {
+        k: _role_table(w, v, f"costs.{k}", roles) if isinstance(v, Mapping) else v
+        for k, v in sections["costs"].items()
+    }
+    benchmark = None
+    if "benchmark" in mapping:
+        _require(w, sections["benchmark"], "weights", "benchmark", "give weights = {role = w}")
+        benchmark = _role_table(w, sections["benchmark"]["weights"], "benchmark.weights", roles)
+    bounds = _table(w, alloc, "bounds", "allocation.")
+    for role, pair in bounds.items():
+        if not isinstance(pair, list):
+            raise StrategyError(
+                f"{w}: allocation.bounds.{role} = {pair!r}: expected [lo, hi], e.g. [0.0, 0.6]"
+            )
+    default = alloc.get("default", None)
+    if isinstance(default, Mapping):
+        default = _role_table(w, default, "allocation.default", roles)
     sweep = _sweep(w, _table(w, mapping, "sweep"))
 
     kwargs: dict[str, Any] = {
-        "default_weight": alloc.get("default", 1.0),
+        "default_weight": default,
         "min_weight": alloc.get("min_weight", 0.0),
         "max_weight": alloc.get("max_weight", 1.0),
         "execution_lag": sections["execution"].get("lag", 1),
@@ -188,7 +234,10 @@ def parse_strategy(mapping: Mapping[str, Any], source: str = "") -> Strategy:
         rules=tuple(rules),
         overlays=tuple(overlays),
         rebalance=Rebalance(**sections["rebalance"]),
-        costs=Costs(**sections["costs"]),
+        costs=Costs(**costs),
+        assets=assets,
+        bounds=Bounds(bounds),
+        benchmark=None if benchmark is None else Weights(benchmark),
         sweep=sweep,
         source=source,
         **kwargs,
@@ -228,6 +277,22 @@ def _tables(w: str, parent: Mapping[str, Any], key: str, prefix: str) -> list[di
             f"{w}: {prefix}{key} = {value!r}: expected an array of tables [[{prefix}{key}]]"
         )
     return [dict(v) for v in value]
+
+
+def _role_table(w: str, value: Any, key: str, roles: tuple[str, ...]) -> dict[str, Any]:
+    """A table role -> number (weights, costs): a table whose keys are roles of [assets]."""
+    if not isinstance(value, Mapping):
+        raise StrategyError(
+            f"{w}: {key} = {value!r}: expected a table role -> value, e.g. "
+            f"{{{EQUITY if EQUITY in roles else roles[0]} = 0.5}}"
+        )
+    for role in value:
+        if role not in roles:
+            raise StrategyError(
+                f"{w}: {key}.{role}: no asset for role {role!r}{did_you_mean(role, roles)}; "
+                f'add {role} = "<asset id>" to [assets] (its roles: {", ".join(roles)})'
+            )
+    return dict(value)
 
 
 def _require(w: str, table: Mapping[str, Any], key: str, where_: str, how: str) -> None:

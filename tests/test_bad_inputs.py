@@ -921,6 +921,58 @@ STRATEGIES = [
         ("{tmp}/bad.toml: rebalanse", "did you mean 'rebalance'"),
         (put("tmp", "bad.toml", 'name = "bad"\n[rebalanse]\nband = 0.05\n'),),
     ),
+    *(
+        # Asset ids are resolved by the engine (data.assets): the same line from every command.
+        Case(
+            f"strategy: unknown asset id ({command})",
+            "strategy",
+            (command, "{tmp}/bad.toml", *extra),
+            ("{tmp}/bad.toml: assets.treasury = 'UST11Y': unknown asset", "'UST10Y'?"),
+            (put("tmp", "bad.toml", 'name = "bad"\n[assets]\ntreasury = "UST11Y"\n'),),
+        )
+        for command, extra in (("backtest", ()), ("sweep", ()), ("signals", ("--latest",)))
+    ),
+    Case(
+        "strategy: a user asset without its file",
+        "strategy",
+        ("--data-dir", "{data}", "backtest", "{tmp}/bad.toml"),
+        (
+            "{tmp}/bad.toml: assets.bond = 'MYBOND': unknown asset 'MYBOND'",
+            "{data}/MYBOND.csv does not exist",
+        ),
+        (
+            put(
+                "tmp",
+                "bad.toml",
+                'name = "bad"\n[assets]\nequity = "SP500TR"\nbond = "MYBOND"\n',
+            ),
+        ),
+    ),
+    Case(
+        "strategy: --end after the equity's last price",
+        "strategy",
+        ("backtest", "qt_aware", "--end", "2026-08-28"),
+        (
+            "strategies/builtin/qt_aware.toml: assets.equity = 'SP500TR': its prices end "
+            "2026-08-21, before --end 2026-08-28; use --end 2026-08-21 or earlier",
+        ),
+    ),
+    Case(
+        "strategy: an asset whose data ends before the window",
+        "strategy",
+        ("sweep", "{tmp}/bad.toml", "--start", "2026-03-02"),
+        (
+            "{tmp}/bad.toml: assets.treasury = 'IEF': its prices end 2026-01-30, before the "
+            "window starts 2026-03-02",
+        ),
+        (
+            put(
+                "tmp",
+                "bad.toml",
+                'name = "bad"\n[assets]\nequity = "SP500TR"\ntreasury = "IEF"\n',
+            ),
+        ),
+    ),
 ]
 
 
@@ -965,6 +1017,24 @@ GRIDS = [
         "invalid regime combination",
         "balance_sheet.expand_exit=0.02,0.06",
         "balance_sheet.expand_exit=0.06 is invalid",
+    ),
+    Case(
+        "grid: role weights summing above 1",
+        "grid",
+        ("sweep", "yield_phase", "--grid", "weights.recession=0.2,0.5"),
+        ("allocation.rules[4] sum to up to 1.1", "cash is 1 - the sum"),
+    ),
+    Case(
+        "grid: a role's bound above 1",
+        "grid",
+        ("sweep", "yield_phase", "--grid", "max_weight.treasury=0.6,1.2"),
+        ("--grid max_weight.treasury", "value 1.2 (position 1): outside [0, 1]"),
+    ),
+    Case(
+        "grid: weight of a role without its asset",
+        "grid",
+        ("sweep", "qt_aware", "--grid", "weights.contraction.treasury=0.2"),
+        ("unknown sweep key", "weights.contraction"),
     ),
     Case(
         "grid: key given twice",

@@ -30,15 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="runoff",
         description=(
-            "Runoff: Fed balance-sheet (QE/QT) and rate-cycle regimes -> S&P 500 / cash "
-            "signals, vectorbt backtests and fused parameter sweeps, on point-in-time data."
+            "Runoff: Fed balance-sheet (QE/QT) and rate-cycle regimes -> weights over the S&P "
+            "500 (total return), Treasuries and cash: signals, vectorbt backtests and fused "
+            "parameter sweeps, on point-in-time data."
         ),
     )
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
         help="folder of your own CSV files (FRED / index format) that replace the bundled "
-        "snapshot per series (default: $RUNOFF_DATA_DIR)",
+        "snapshot per series, and daily price files <ID>.csv a strategy can hold as assets "
+        "(default: $RUNOFF_DATA_DIR)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

@@ -1,4 +1,4 @@
-"""``runoff backtest``: backtest a strategy against buy-and-hold of the S&P 500 and report.
+"""``runoff backtest``: backtest a strategy against its benchmark and report.
 
 Example::
 
@@ -27,12 +27,15 @@ DEFAULT_REPORT = "runoff-report-{name}.html"
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "backtest",
-        help="backtest a strategy (built-in name or TOML file) against buy-and-hold",
+        help="backtest a strategy (built-in name or TOML file) against its benchmark",
         description=(
-            "Backtest STRATEGY with vectorbt (S&P 500 price index + a cash asset accruing the "
-            "3-month T-bill) against buy-and-hold of the same index over the same window. "
-            "Prints strategy vs benchmark, returns by regime and the event table. The start "
-            "moves to the first day every input of the strategy is known. "
+            "Backtest STRATEGY with vectorbt: its risky legs ([assets]; default the S&P 500 "
+            "total return index, SP500TR) and a cash asset accruing the 3-month T-bill, "
+            "against buy-and-hold of its equity asset (or its [benchmark] mix, rebalanced "
+            "monthly) over the same window. Prints strategy vs benchmark, returns by regime "
+            "and the event table. The start moves to the first day every input of the "
+            "strategy (each leg included) is known; the end is the last day every leg has a "
+            "price (an --end after it is an error). "
             "Example: runoff backtest qt_aware --report"
         ),
     )
@@ -119,7 +122,21 @@ def _result_json(
         "strategy": s.name,
         "source": s.source,
         "start_note": result.start_note,
-        "index": "S&P 500 price index (GSPC closes), dividends excluded",
+        "end_note": result.end_note,
+        "legs": [
+            {
+                "role": role,
+                "asset": a.id,
+                "title": a.title,
+                "fees": float(f),
+                "slippage": float(sl),
+            }
+            for role, a, f, sl in zip(
+                s.roles(), result.inputs.legs.specs, s.leg_fees(), s.leg_slippage(), strict=True
+            )
+        ],
+        "cash": {"rate": s.cash_rate, "title": "cash asset accruing the rate (ACT/360)"},
+        "benchmark": result.benchmark_label,
         "window": {
             "start": result.window_start.date().isoformat(),
             "end": result.value.index[-1].date().isoformat(),
@@ -151,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the backtest, print the tables, write the report / PNG when asked."""
     from data.errors import ParameterError
     from data.store import Store
-    from engine.backtest import PRICE_INDEX_NOTE, run_backtest
+    from engine.backtest import run_backtest
     from engine.tables import (
         comparison_table,
         event_text_table,
@@ -185,14 +202,18 @@ def run(args: argparse.Namespace) -> int:
     lines = [
         f"Strategy {s.name} ({s.source})",
         result.start_note,
+        *([result.end_note] if result.end_note else []),
         f"Window {m.start.date()} to {m.end.date()}: {m.years:.1f} years, {m.n_returns} daily "
         "returns, from the close of the first execution day",
-        f"Index: {PRICE_INDEX_NOTE}; cash: {s.cash_rate} accrual (ACT/360)",
-        f"Costs on the index leg: fees {s.costs.fees:.4%}, slippage {s.costs.slippage:.4%}; "
-        f"rebalance {s.rebalance.frequency}, band {s.rebalance.band:g}, lag {s.execution_lag}",
+        f"Legs: {result.legs_text()}",
+        result.costs_text(),
+        f"Benchmark: {result.benchmark_label}",
         "",
         to_text(comparison_table(result)),
     ]
+    if len(m.leg_exposure) > 1:
+        shown = ", ".join(f"{k} {v:.1%}" for k, v in m.leg_exposure.items())
+        lines += [f"Exposure per leg (mean weight): {shown}"]
     if result.replaced_note:
         lines += ["", f"note: {result.replaced_note}"]
     if result.total_return_note:

@@ -22,9 +22,10 @@ def register(subparsers: Any) -> None:
         "signals",
         help="export target weights (csv, parquet, json) or the latest decision",
         description=(
-            "Export STRATEGY's decisions: one row per decision day with the GSPC and CASH "
-            "target weights, the order status and execution date, the regimes (values and "
-            "codes) and the inputs used, as known at the decision. Rows with status "
+            "Export STRATEGY's decisions: one row per decision day with a target weight per "
+            "risky leg (named by asset id, e.g. SP500TR, UST10Y) and CASH (the remainder), the "
+            "order status and execution date, the regimes (values and codes) and the inputs "
+            "used, as known at the decision; --long adds each asset's role. Rows with status "
             "'executed' fed to vectorbt on their execution dates reproduce the backtest. "
             "Example: runoff signals qt_aware --format csv --out qt_aware.csv"
         ),
@@ -50,7 +51,8 @@ def register(subparsers: Any) -> None:
         "--latest",
         action="store_true",
         help="only the most recent decision, as JSON: decision and execution date, "
-        "target weight, regimes, inputs and their observation dates",
+        "target weight of every leg (asset id and role) and cash, regimes, inputs and their "
+        "observation dates",
     )
     add_window_options(p)
     p.set_defaults(func=run)

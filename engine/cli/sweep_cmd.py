@@ -31,8 +31,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Run STRATEGY over every combination of its [sweep] table and --grid options "
             "(or a random --sample of them) with the fused numba kernel, which reproduces the "
-            "vectorbt backtest of each combination. Every combination uses the same window: "
-            "from the first day every input of every combination is known. Prints the best "
+            "vectorbt backtest of each combination (its risky legs and cash, as the backtest). "
+            "Every combination uses the same window: from the first day every input of every "
+            "combination is known to the last day every leg has a price. Prints the best "
             "rows by --metric and the deflated Sharpe ratio of the best. Bad grids are "
             "rejected before any work starts. "
             "Example: runoff sweep qt_aware --grid balance_sheet.window_weeks=8,13,26 --top 10"

@@ -206,13 +206,93 @@ def rebalance_nb(
     return cash, pos_i, pos_c, s * p, value
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def call_sequence_nb(order_value: np.ndarray, seq: np.ndarray) -> None:
+    """vectorbt's auto call sequence: ``seq`` (int64, shape (n,)) becomes the columns in
+    ascending order of ``order_value`` (float64, shape (n,), sorted in place), NaN last, ties
+    in column order (``insert_argsort_nb`` on the default sequence ``0 .. n-1``)."""
+    n = seq.shape[0]
+    for j in range(n):
+        seq[j] = j
+    for j in range(1, n):
+        a_j = order_value[j]
+        i_j = seq[j]
+        i = j - 1
+        while i >= 0 and (order_value[i] > a_j or np.isnan(order_value[i])):
+            order_value[i + 1] = order_value[i]
+            seq[i + 1] = seq[i]
+            i = i - 1
+        order_value[i + 1] = a_j
+        seq[i + 1] = i_j
+
+
+@njit(cache=True, error_model="numpy")
+def rebalance_legs_nb(
+    cash: float,
+    pos: np.ndarray,
+    pos_c: float,
+    prices: np.ndarray,
+    p_c: float,
+    w: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    min_size: float,
+    order_value: np.ndarray,
+    seq: np.ndarray,
+    traded: np.ndarray,
+) -> tuple[float, float, float]:
+    """One vectorbt row over ``n`` risky legs and the cash asset (see the module docstring).
+
+    Parameters
+    ----------
+    cash, pos_c : vectorbt's cash and the cash asset's units; pos : float64 array of shape
+        (n,), each leg's units (updated in place).
+    prices : float64 array of shape (n,), the legs' closes; p_c : the cash asset's price.
+    w : float64 array of shape (n,), the target percent of each leg (cash: ``1 - sum``).
+    fees, slippage : float64 arrays of shape (n,); min_size : vectorbt's minimum order size.
+    order_value, seq : scratch arrays of shape (n + 1,) (float64, int64).
+    traded : float64 array of shape (n,), receives each leg's value traded (filled size
+        times fill price, 0.0 when not filled).
+
+    Returns
+    -------
+    (cash, cash-asset position, group value before the orders).
+    """
+    n = pos.shape[0]
+    value = cash
+    for leg in range(n):
+        if pos[leg] != 0.0:
+            value += pos[leg] * prices[leg]
+    if pos_c != 0.0:
+        value += pos_c * p_c
+    held = w[0]
+    for leg in range(1, n):
+        held += w[leg]
+    w_c = 1.0 - held
+    for leg in range(n):
+        order_value[leg] = w[leg] * value - pos[leg] * prices[leg]
+        traded[leg] = 0.0
+    order_value[n] = w_c * value - pos_c * p_c
+    call_sequence_nb(order_value, seq)
+    for k in range(n + 1):
+        col = seq[k]
+        if col == n:
+            cash, pos_c, _, _ = target_percent_nb(cash, pos_c, value, w_c, p_c, 0.0, 0.0, min_size)
+        else:
+            cash, pos[col], s, p = target_percent_nb(
+                cash, pos[col], value, w[col], prices[col], fees[col], slippage[col], min_size
+            )
+            traded[col] = s * p
+    return cash, pos_c, value
+
+
 @njit(cache=True, error_model="numpy")
 def simulate_orders_nb(
-    close_i: np.ndarray,
+    closes: np.ndarray,
     close_c: np.ndarray,
     target: np.ndarray,
-    fees: float,
-    slippage: float,
+    fees: np.ndarray,
+    slippage: np.ndarray,
     init_cash: float,
     min_size: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -220,30 +300,51 @@ def simulate_orders_nb(
 
     Parameters
     ----------
-    close_i, close_c : array of shape (n_days,): index close and cash-asset price.
-    target : array of shape (n_days,): equity weight to trade to at that close, NaN = no order.
-    fees, slippage : fractions on the index leg; init_cash: starting cash; min_size: vectorbt's
-        minimum order size (1e-8 by default).
+    closes : array of shape (n_days, n_legs): the risky legs' closes; close_c : array of
+        shape (n_days,): the cash asset's price.
+    target : array of shape (n_days, n_legs): the weights to trade to at that close, a NaN
+        row = no order.
+    fees, slippage : arrays of shape (n_legs,), fractions per leg; init_cash: starting cash;
+        min_size: vectorbt's minimum order size.
 
     Returns
     -------
-    value, cash, index position, cash-asset position: arrays of shape (n_days,) at each close.
+    value, cash : arrays of shape (n_days,) at each close; positions : array of shape
+    (n_days, n_legs); cash-asset position : array of shape (n_days,).
     """
-    n = close_i.shape[0]
+    n, n_legs = closes.shape
     value = np.empty(n)
     cash_out = np.empty(n)
-    pi_out = np.empty(n)
+    pos_out = np.empty((n, n_legs))
     pc_out = np.empty(n)
     cash = init_cash
-    pos_i = 0.0
+    pos = np.zeros(n_legs)
     pos_c = 0.0
+    order_value = np.empty(n_legs + 1)
+    seq = np.empty(n_legs + 1, np.int64)
+    traded = np.empty(n_legs)
     for t in range(n):
-        if not np.isnan(target[t]):
-            cash, pos_i, pos_c, _, _ = rebalance_nb(
-                cash, pos_i, pos_c, close_i[t], close_c[t], target[t], fees, slippage, min_size
+        if not np.isnan(target[t, 0]):
+            cash, pos_c, _ = rebalance_legs_nb(
+                cash,
+                pos,
+                pos_c,
+                closes[t],
+                close_c[t],
+                target[t],
+                fees,
+                slippage,
+                min_size,
+                order_value,
+                seq,
+                traded,
             )
-        value[t] = cash + (pos_i * close_i[t] + pos_c * close_c[t])
+        held = pos[0] * closes[t, 0]
+        for leg in range(1, n_legs):
+            held += pos[leg] * closes[t, leg]
+        value[t] = cash + (held + pos_c * close_c[t])
         cash_out[t] = cash
-        pi_out[t] = pos_i
+        for leg in range(n_legs):
+            pos_out[t, leg] = pos[leg]
         pc_out[t] = pos_c
-    return value, cash_out, pi_out, pc_out
+    return value, cash_out, pos_out, pc_out

@@ -116,6 +116,7 @@ def sweep_document(
         "metric": a["metric"],
         "window": {"start": a["start"], "end": a["end"], "days": a["n_days"]},
         "start_note": a["start_note"],
+        "end_note": a.get("end_note"),
         "keys": list(a["keys"]),
         "combinations": a["combinations"],
         "grid_size": a["grid_size"],
@@ -177,6 +178,7 @@ def render(
     lines = [
         summary,
         df.attrs["start_note"],
+        *([df.attrs["end_note"]] if df.attrs.get("end_note") else []),
         "",
         f"Best {len(top)} of {len(df):,} by {metric}:",
         to_text(formatted(top).set_index("combo")),

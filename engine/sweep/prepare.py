@@ -4,16 +4,19 @@
 regimes' warm-up uses all of it, as :func:`engine.regimes.regime_frame` does), the inputs the
 regime kernels read, through each family's engine module (:mod:`engine.regimes.families`):
 once per distinct value of the family's input fields in the grid (the balance-sheet growth
-per window, the policy inputs once, ...), and the overlay features. It then fixes ONE window
-for every combination: from the first day on which every input of every combination is known
-(or the requested later start) to ``end``. Each combination's metrics therefore cover the same
-days and equal ``engine.backtest.run_backtest(combination, start=<window start>, end)``.
+per window, the policy inputs once, ...), the overlay features and the closes of the legs
+(:mod:`engine.legs`; grids do not change the legs). It then fixes ONE window for every
+combination: from the first day on which every input of every combination is known (or the
+requested later start) to the last day every leg has a price (or ``end``). Each combination's
+metrics therefore cover the same days and equal
+``engine.backtest.run_backtest(combination, start=<window start>, end)``.
 
 :func:`chunk_arrays` turns combinations ``start:stop`` of a grid into kernel arrays: regime
 codes per distinct regime parameter set in the chunk (consecutive combinations share them:
 grid order puts regime keys first) as allocation-table cells, the distinct compact
 allocation tables (one axis per family the rules use: 4 cells for a balance-sheet rule, not
-the registry's product), overlay feature columns and the per-combination scalars. Memory is
+the registry's product; a weight per leg in each cell), overlay feature columns and the
+per-combination values (bounds and costs per leg). Memory is
 O(n_days * distinct sets in the chunk + chunk size).
 """
 
@@ -34,6 +37,7 @@ from data.store import Store
 from engine.allocation import decision_mask, table_cells
 from engine.cash import NO_CASH_RATE, cash_rate_asof
 from engine.features import day_numbers, feature_frame
+from engine.legs import load_legs
 from engine.regimes.families import engine_of, input_key
 from engine.window import (
     INIT_CASH,
@@ -60,9 +64,11 @@ class SweepInputs:
     ----------
     days : the sweep window's trading days (n_days).
     offset : position of ``days[0]`` in the full history the regime inputs cover.
-    close, cash_price : arrays of shape (n_days,): index close; cash asset price (1.0 first).
-    ret_i, ret_c : close-to-close returns, arrays of shape (n_days,) (element 0 is 0).
-    gross_i, gross_c : ``1 + ret_i``, ``1 + ret_c``: the order plan's drift factors.
+    closes : array of shape (n_days, n_legs): the risky legs' closes (asset ids ``labels``).
+    cash_price : array of shape (n_days,): the cash asset's price (1.0 first).
+    ret_legs : array of shape (n_days, n_legs); ret_c : array of shape (n_days,):
+        close-to-close returns (row 0 is 0).
+    gross_legs, gross_c : ``1 + ret_legs``, ``1 + ret_c``: the order plan's drift factors.
     day_number : int64 array of shape (n_days,): days since 1970-01-01.
     decide : bool array of shape (n_days,): decision days of the rebalance frequency.
     regime_inputs : (family, input-field values) -> the family's named kernel inputs and
@@ -70,25 +76,43 @@ class SweepInputs:
         :mod:`engine.regimes.families`.
     static : overlay feature name -> array of shape (n_days,) for parameter-free features.
     start_note : how the window start was chosen.
+    end_note : why the window ends before the last trading day (a leg's prices end), or None.
+    labels : the legs' asset ids, in leg order.
     """
 
     days: pd.DatetimeIndex
     offset: int
-    close: np.ndarray
+    closes: np.ndarray
     cash_price: np.ndarray
-    ret_i: np.ndarray
+    ret_legs: np.ndarray
     ret_c: np.ndarray
-    gross_i: np.ndarray
+    gross_legs: np.ndarray
     gross_c: np.ndarray
     day_number: np.ndarray
     decide: np.ndarray
     regime_inputs: Mapping[InputKey, Mapping[str, np.ndarray]]
     static: Mapping[str, np.ndarray]
     start_note: str
+    end_note: str | None = None
+    labels: tuple[str, ...] = ()
 
     @property
     def n_days(self) -> int:
         return len(self.days)
+
+    @property
+    def n_legs(self) -> int:
+        return int(self.closes.shape[1])
+
+    @property
+    def close(self) -> np.ndarray:
+        """The first leg's closes, shape (n_days,)."""
+        return self.closes[:, 0]
+
+    @property
+    def ret_i(self) -> np.ndarray:
+        """The first leg's returns, shape (n_days,)."""
+        return self.ret_legs[:, 0]
 
 
 def windowed_family(feature: str) -> Family | None:
@@ -148,6 +172,11 @@ def prepare_sweep(
     store = store or Store()
     s_req, e_req = requested_range(start, end)
     days_all = trading_days(None, e_req, store=store)
+    legs = load_legs(strategy, store, days_all)
+    last_day, end_note = legs.end(e_req)
+    legs.check_start(s_req)
+    legs = legs.cut(last_day + 1)
+    days_all = days_all[: last_day + 1]
     close_all = store.asof(INDEX_ID, days_all)["value"].to_numpy(dtype=np.float64)
     known = Inputs(
         days_all,
@@ -195,28 +224,34 @@ def prepare_sweep(
     rate_all = cash_rate_asof(store, days_all, rate)["value"].to_numpy(dtype=np.float64)
     if rate != NO_CASH_RATE:
         known.require(f"cash:{rate}", np.isfinite(rate_all), input_reason(strategy, f"cash:{rate}"))
+    legs.require(known)
     win = known.window(s_req)
     i0 = win.i0
     days = days_all[i0:]
     for name, a in overlay_cols:
         check_known_inside(f"strategy {strategy.name}", name, a[i0:], days)
     cash_px = cash_price(days, rate, rate_all[i0:])
-    close = np.ascontiguousarray(close_all[i0:])
-    ret_i, ret_c = returns(close), returns(cash_px)
+    closes = np.ascontiguousarray(legs.prices[i0:])
+    ret_legs = np.ascontiguousarray(
+        np.column_stack([returns(closes[:, j]) for j in range(closes.shape[1])])
+    )
+    ret_c = returns(cash_px)
     return SweepInputs(
         days=days,
         offset=i0,
-        close=close,
+        closes=closes,
         cash_price=cash_px,
-        ret_i=ret_i,
+        ret_legs=ret_legs,
         ret_c=ret_c,
-        gross_i=1.0 + ret_i,
+        gross_legs=1.0 + ret_legs,
         gross_c=1.0 + ret_c,
         day_number=day_numbers(days),
         decide=np.ascontiguousarray(decision_mask(days, strategy.rebalance.frequency)),
         regime_inputs=regime_inputs,
         static={f: np.ascontiguousarray(a[i0:]) for f, a in static.items()},
         start_note=win.note,
+        end_note=end_note,
+        labels=legs.ids,
     )
 
 
@@ -266,13 +301,15 @@ class ChunkArrays:
         (:func:`engine.allocation.table_cells` of the codes of the families the rules use,
         all sets of the chunk in one kernel call).
     shape : the compact table's shape (:meth:`Strategy.table_shape`).
-    tables : array of shape (n_tables, n_cells): the distinct allocation tables of the chunk,
-        flattened in C order.
+    tables : array of shape (n_tables, n_cells, n_legs): the distinct allocation tables of the
+        chunk, cells in C order, a weight per leg.
     features : array of shape (n_days, n_columns), Fortran order: distinct overlay inputs.
-    ov_center : array of shape (n_overlays,).
+    ov_center : array of shape (n_overlays,); ov_leg : int64 array of shape (n_overlays,): the
+        leg each overlay moves.
     code_idx, table_idx : int64 arrays of shape (k,): column of ``codes``, row of ``tables``.
     ov_feat : int64 array of shape (k, n_overlays); ov_slope : array of shape (k, n_overlays).
-    lo, hi, band, fees, slippage : arrays of shape (k,); lag : int64 array of shape (k,).
+    lo, hi, fees, slippage : arrays of shape (k, n_legs); band : array of shape (k,); lag :
+        int64 array of shape (k,).
     """
 
     codes: np.ndarray
@@ -280,6 +317,7 @@ class ChunkArrays:
     tables: np.ndarray
     features: np.ndarray
     ov_center: np.ndarray
+    ov_leg: np.ndarray
     code_idx: np.ndarray
     table_idx: np.ndarray
     ov_feat: np.ndarray
@@ -337,19 +375,23 @@ def unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 TABLE_KEYS = ("default_weight", "min_weight", "max_weight")
-"""Keys besides ``weights.<rule>`` that change the allocation table."""
+"""Keys besides ``weights.<rule>`` that change the allocation table (each also per role:
+``default_weight.<role>``, ...)."""
 
 
 def _tables(strategy: Strategy, grid: Grid, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct allocation tables of the combinations ``idx`` (value-index rows), flattened: an
-    array of shape (n_tables, n_cells) and each combination's row in it."""
-    cols = [j for j, key in enumerate(grid.keys) if key.startswith("weights.") or key in TABLE_KEYS]
+    """Distinct allocation tables of the combinations ``idx`` (value-index rows): an array of
+    shape (n_tables, n_cells, n_legs) and each combination's row in it."""
+    cols = [
+        j
+        for j, key in enumerate(grid.keys)
+        if key.startswith("weights.") or key.split(".")[0] in TABLE_KEYS
+    ]
     uniq, inverse = unique_rows(idx[:, cols])
     reps = np.zeros((len(uniq), len(grid.keys)), dtype=np.int64)
     reps[:, cols] = uniq
     sub = Grid(grid.strategy, grid.keys, grid.values, reps)
-    tables = sub.tables().reshape(len(uniq), -1)
-    return np.ascontiguousarray(tables, dtype=np.float64), inverse
+    return np.ascontiguousarray(sub.leg_tables(), dtype=np.float64), inverse
 
 
 def _plain(v: Any) -> Any:
@@ -426,22 +468,25 @@ def chunk_arrays(
     features = np.empty((inputs.n_days, len(arrays)), order="F")
     for c, column in enumerate(arrays):
         features[:, c] = column
+    lo, hi = grid.leg_bounds(start, stop)
+    fees, slippage = grid.leg_costs(start, stop)
     return ChunkArrays(
         codes=codes,
         shape=shape,
         tables=tables,
         features=features,
         ov_center=np.array([o.center for o in strategy.overlays], dtype=np.float64),
+        ov_leg=strategy.overlay_legs(),
         code_idx=np.ascontiguousarray(code_idx.ravel(), dtype=np.int64),
         table_idx=table_idx,
         ov_feat=ov_feat,
         ov_slope=ov_slope,
-        lo=_column(cols, "min_weight", strategy.min_weight, k),
-        hi=_column(cols, "max_weight", strategy.max_weight, k),
+        lo=np.ascontiguousarray(lo),
+        hi=np.ascontiguousarray(hi),
         band=_column(cols, "rebalance.band", strategy.rebalance.band, k),
         lag=_column(cols, "execution_lag", strategy.execution_lag, k, np.int64),
-        fees=_column(cols, "costs.fees", strategy.costs.fees, k),
-        slippage=_column(cols, "costs.slippage", strategy.costs.slippage, k),
+        fees=np.ascontiguousarray(fees),
+        slippage=np.ascontiguousarray(slippage),
     )
 
 
@@ -453,11 +498,13 @@ def kernel_args(
     returns_out: np.ndarray | None = None,
 ) -> tuple:
     """Positional arguments of :func:`engine.sweep.nb.sweep_nb` for a chunk and a day range
-    (``returns_out``: see there; default an empty array, metrics only)."""
+    (``returns_out``: see there; default an empty array, metrics only). The legs' closes and
+    drift factors go as tuples of contiguous columns (one per leg)."""
+    n_legs = inputs.n_legs
     return (
-        inputs.close,
+        tuple(np.ascontiguousarray(inputs.closes[:, j]) for j in range(n_legs)),
         inputs.cash_price,
-        inputs.gross_i,
+        tuple(np.ascontiguousarray(inputs.gross_legs[:, j]) for j in range(n_legs)),
         inputs.gross_c,
         inputs.ret_c,
         inputs.day_number,
@@ -466,6 +513,7 @@ def kernel_args(
         chunk.tables,
         chunk.features,
         chunk.ov_center,
+        chunk.ov_leg,
         chunk.code_idx,
         chunk.table_idx,
         chunk.ov_feat,

@@ -2,13 +2,13 @@
 
 The same pipeline as one lane of :func:`engine.sweep.nb.block_nb`, composed from the pieces
 the vectorbt backtest uses, step by step over whole arrays, so that tests can hold the fused
-kernel to it: target weights and the order plan from the allocation references
+kernel to it: target weights per leg and the order plan from the allocation references
 (:func:`engine.allocation_nb.target_weights_ref`, :func:`~engine.allocation_nb.plan_orders_ref`,
-with the brief's drift recursion ``d' = d(1+re) / (d(1+re) + (1-d)(1+rc))``), the fills as a
+with the drift recursion ``d_l' = d_l g_l / (sum_j d_j g_j + d_c g_c)``), the fills as a
 plain-Python transcription of vectorbt 1.2.0's ``buy_nb`` / ``sell_nb`` / ``execute_order_nb``
-rules, and the metrics from the whole value series with the shared definitions
-(:func:`engine.metrics.compute_metrics`) rather than streaming updates. It also returns the
-series (value, weight, returns) of the combination.
+rules and of its auto call sequence, and the metrics from the whole value series with the
+shared definitions (:func:`engine.metrics.compute_metrics`) rather than streaming updates. It
+also returns the series (value, weight, returns) of the combination.
 """
 
 from __future__ import annotations
@@ -84,58 +84,86 @@ def _order(
 
 def _rebalance(
     cash: float,
-    pos_i: float,
+    pos: list[float],
     pos_c: float,
-    p_i: float,
+    prices: list[float],
     p_c: float,
-    tw: float,
-    fees: float,
-    slippage: float,
+    w: list[float],
+    fees: list[float],
+    slippage: list[float],
     min_size: float,
-) -> tuple[float, float, float, float, float]:
-    """One vectorbt row: target ``tw`` on the index and ``1 - tw`` on the cash asset, the leg
-    that sells first (vectorbt's auto call sequence), the value taken once before both.
+) -> tuple[float, list[float], float, list[float], float]:
+    """One vectorbt row: target ``w_l`` on each risky leg and ``1 - sum w`` on the cash asset,
+    the value taken once before the orders, the orders in vectorbt's auto call sequence
+    (ascending approximate order value ``target * value - position * price``, NaN last, ties in
+    column order: the legs that sell go first).
 
-    Returns (cash, index position, cash-asset position, index value traded, value before).
+    Returns (cash, leg positions, cash-asset position, value traded per leg, value before).
     """
-    before = cash + (pos_i * p_i if pos_i else 0.0) + (pos_c * p_c if pos_c else 0.0)
-    index_first = not (tw * before - pos_i * p_i > (1.0 - tw) * before - pos_c * p_c)
-    if index_first:
-        cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
-        cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
-    else:
-        cash, pos_c, _ = _order(cash, pos_c, before, 1.0 - tw, p_c, 0.0, 0.0, min_size)
-        cash, pos_i, traded = _order(cash, pos_i, before, tw, p_i, fees, slippage, min_size)
-    return cash, pos_i, pos_c, traded, before
+    n = len(pos)
+    before = cash
+    for leg in range(n):
+        before += pos[leg] * prices[leg] if pos[leg] else 0.0
+    before += pos_c * p_c if pos_c else 0.0
+    held = w[0]
+    for leg in range(1, n):
+        held += w[leg]
+    w_c = 1.0 - held
+    value_of = [w[leg] * before - pos[leg] * prices[leg] for leg in range(n)]
+    value_of.append(w_c * before - pos_c * p_c)
+    # insertion sort, as vectorbt's insert_argsort_nb (a NaN moves behind everything)
+    seq: list[int] = []
+    for col in range(n + 1):
+        at = len(seq)
+        while at > 0 and (
+            value_of[seq[at - 1]] > value_of[col] or math.isnan(value_of[seq[at - 1]])
+        ):
+            at -= 1
+        seq.insert(at, col)
+    pos = list(pos)
+    traded = [0.0] * n
+    for col in seq:
+        if col == n:
+            cash, pos_c, _ = _order(cash, pos_c, before, w_c, p_c, 0.0, 0.0, min_size)
+        else:
+            cash, pos[col], traded[col] = _order(
+                cash, pos[col], before, w[col], prices[col], fees[col], slippage[col], min_size
+            )
+    return cash, pos, pos_c, traded, before
 
 
 def simulate_orders_ref(
-    close_i: np.ndarray,
+    closes: np.ndarray,
     close_c: np.ndarray,
     target: np.ndarray,
-    fees: float,
-    slippage: float,
+    fees: np.ndarray,
+    slippage: np.ndarray,
     init_cash: float,
     min_size: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Plain-Python reference of :func:`engine.sweep.fills_nb.simulate_orders_nb`: replay an
     order plan as vectorbt ``Portfolio.from_orders`` would, one combination.
 
-    Same parameters and returns (value, cash, index position, cash-asset position at each
-    close, arrays of shape (n_days,)).
+    Same parameters and returns (value, cash, leg positions of shape (n_days, n_legs),
+    cash-asset position at each close).
     """
-    n = close_i.shape[0]
-    value, cash_out, pi_out, pc_out = (np.empty(n) for _ in range(4))
-    cash, pos_i, pos_c = float(init_cash), 0.0, 0.0
+    n, n_legs = closes.shape
+    value, cash_out, pc_out = (np.empty(n) for _ in range(3))
+    pos_out = np.empty((n, n_legs))
+    cash, pos, pos_c = float(init_cash), [0.0] * n_legs, 0.0
+    f, sl = [float(x) for x in fees], [float(x) for x in slippage]
     for t in range(n):
-        p_i, p_c = float(close_i[t]), float(close_c[t])
-        if not math.isnan(target[t]):
-            cash, pos_i, pos_c, _, _ = _rebalance(
-                cash, pos_i, pos_c, p_i, p_c, float(target[t]), fees, slippage, min_size
-            )
-        value[t] = cash + (pos_i * p_i + pos_c * p_c)
-        cash_out[t], pi_out[t], pc_out[t] = cash, pos_i, pos_c
-    return value, cash_out, pi_out, pc_out
+        prices, p_c = [float(x) for x in closes[t]], float(close_c[t])
+        if not math.isnan(target[t, 0]):
+            w = [float(x) for x in target[t]]
+            cash, pos, pos_c, _, _ = _rebalance(cash, pos, pos_c, prices, p_c, w, f, sl, min_size)
+        held = pos[0] * prices[0]
+        for leg in range(1, n_legs):
+            held += pos[leg] * prices[leg]
+        value[t] = cash + (held + pos_c * p_c)
+        cash_out[t], pc_out[t] = cash, pos_c
+        pos_out[t] = pos
+    return value, cash_out, pos_out, pc_out
 
 
 @dataclass(frozen=True)
@@ -146,9 +174,9 @@ class ComboRun:
     ----------
     metrics : metric name -> value, as :data:`engine.sweep.nb.METRICS`.
     value : array of shape (n_days,): portfolio value at each close (NaN outside first..last).
-    weight : array of shape (n_days,): end-of-day index weight (NaN outside first..last).
+    weight : array of shape (n_days,): end-of-day total risky weight (NaN outside first..last).
     returns : array of shape (n_days,): daily returns of the window (NaN elsewhere).
-    plan : array of shape (n_days,): executed target weights (NaN = none).
+    plan : array of shape (n_days, n_legs): executed target weights (NaN rows = none).
     """
 
     metrics: dict[str, float]
@@ -176,7 +204,7 @@ def _metrics(
 
 
 def run_combo_ref(
-    close_i: np.ndarray,
+    closes: np.ndarray,
     close_c: np.ndarray,
     day_number: np.ndarray,
     decide: np.ndarray,
@@ -186,14 +214,15 @@ def run_combo_ref(
     slopes: np.ndarray,
     centers: np.ndarray,
     *,
-    lo: float,
-    hi: float,
+    lo: np.ndarray,
+    hi: np.ndarray,
     band: float,
     lag: int,
-    fees: float,
-    slippage: float,
+    fees: np.ndarray,
+    slippage: np.ndarray,
     first: int,
     last: int,
+    overlay_leg: np.ndarray | None = None,
     init_cash: float = INIT_CASH,
     min_size: float = MIN_SIZE,
 ) -> ComboRun:
@@ -201,49 +230,65 @@ def run_combo_ref(
 
     Parameters
     ----------
-    close_i, close_c : arrays of shape (n_days,): index close and cash-asset price.
+    closes : array of shape (n_days, n_legs): the risky legs' closes; close_c : array of
+        shape (n_days,): the cash asset's price.
     day_number : int array of shape (n_days,): calendar days since 1970-01-01.
     decide : bool array of shape (n_days,): decision days.
-    table : the allocation table, one axis per regime family it reads (shape ``s``);
+    table : the allocation table of every leg, one axis per regime family it reads, then the
+        leg axis (shape ``s + (n_legs,)``);
     codes : int array of shape (n_days, len(s)): those families' regime codes per day (looked
         up with ``np.ravel_multi_index``, independently of the kernels' cell codes).
-    overlay_x : array of shape (n_days, n_overlays); slopes, centers : shape (n_overlays,).
-    lo, hi, band, lag, fees, slippage : the combination's bounds, band, lag and costs.
+    overlay_x : array of shape (n_days, n_overlays); slopes, centers : shape (n_overlays,);
+    overlay_leg : int array of shape (n_overlays,): the leg each overlay moves (default 0).
+    lo, hi, fees, slippage : arrays of shape (n_legs,); band, lag : the combination's band
+        and execution lag.
     init_cash, min_size : vectorbt's starting cash and minimum order size.
     """
-    n_days = close_i.shape[0]
-    c = np.asarray(codes, dtype=np.int64).reshape(n_days, table.ndim)
-    cells = np.ravel_multi_index(tuple(c.T), table.shape) if table.ndim else np.zeros(n_days, int)
+    closes = np.asarray(closes, dtype=np.float64)
+    n_days, n_legs = closes.shape
+    shape = table.shape[:-1]
+    c = np.asarray(codes, dtype=np.int64).reshape(n_days, len(shape))
+    cells = np.ravel_multi_index(tuple(c.T), shape) if shape else np.zeros(n_days, int)
+    ov_leg = np.zeros(len(slopes), np.int64) if overlay_leg is None else overlay_leg
     w = target_weights_ref(
-        np.ascontiguousarray(table, dtype=np.float64).ravel(),
+        np.ascontiguousarray(table, dtype=np.float64).reshape(-1, n_legs),
         np.asarray(cells, dtype=np.int64),
         overlay_x,
         slopes,
         centers,
-        lo,
-        hi,
+        np.asarray(ov_leg, dtype=np.int64),
+        np.asarray(lo, dtype=np.float64),
+        np.asarray(hi, dtype=np.float64),
     )
-    ret_i = np.full(n_days, np.nan)
+    ret_legs = np.full((n_days, n_legs), np.nan)
     ret_c = np.full(n_days, np.nan)
-    ret_i[1:] = close_i[1:] / close_i[:-1] - 1.0
+    ret_legs[1:] = closes[1:] / closes[:-1] - 1.0
     ret_c[1:] = close_c[1:] / close_c[:-1] - 1.0
     span = slice(first, last + 1)
-    plan = np.full(n_days, np.nan)
-    plan[span] = plan_orders_ref(w[span], decide[span], ret_i[span], ret_c[span], band, lag)[0]
+    plan = np.full((n_days, n_legs), np.nan)
+    plan[span] = plan_orders_ref(w[span], decide[span], ret_legs[span], ret_c[span], band, lag)[0]
     value = np.full(n_days, np.nan)
     weight = np.full(n_days, np.nan)
     fraction = np.zeros(n_days)
-    cash, pos_i, pos_c = float(init_cash), 0.0, 0.0
+    f, sl = [float(x) for x in fees], [float(x) for x in slippage]
+    cash, pos, pos_c = float(init_cash), [0.0] * n_legs, 0.0
     for t in range(first, last + 1):
-        p_i, p_c = float(close_i[t]), float(close_c[t])
-        if not math.isnan(plan[t]):
-            cash, pos_i, pos_c, traded, before = _rebalance(
-                cash, pos_i, pos_c, p_i, p_c, float(plan[t]), fees, slippage, min_size
+        prices, p_c = [float(x) for x in closes[t]], float(close_c[t])
+        if not math.isnan(plan[t, 0]):
+            target = [float(x) for x in plan[t]]
+            cash, pos, pos_c, traded, before = _rebalance(
+                cash, pos, pos_c, prices, p_c, target, f, sl, min_size
             )
-            fraction[t] = traded / before
-        value[t] = cash + (pos_i * p_i + pos_c * p_c)
-        weight[t] = pos_i * p_i / value[t]
-    executed = np.flatnonzero(~np.isnan(plan))
+            total = traded[0]
+            for leg in range(1, n_legs):
+                total += traded[leg]
+            fraction[t] = total / before
+        held = pos[0] * prices[0]
+        for leg in range(1, n_legs):
+            held += pos[leg] * prices[leg]
+        value[t] = cash + (held + pos_c * p_c)
+        weight[t] = held / value[t]
+    executed = np.flatnonzero(~np.isnan(plan[:, 0]))
     returns = np.full(n_days, np.nan)
     t0 = int(executed[0]) if executed.size else last + 1
     value[first:t0] = np.nan

@@ -173,7 +173,10 @@ def test_start_is_clamped_to_known_inputs(store) -> None:
     )
     with pytest.raises(ParameterError, match="after end"):
         prepare("qt_aware", start="2012-01-01", end="2011-01-01", store=store)
+    # SP500TR, the default equity, ends 2026-08-21 (GSPC, the calendar, 2026-08-28)
     with pytest.raises(MissingDataError, match="fewer than two trading days"):
+        prepare("qt_aware", start="2026-08-21", store=store)
+    with pytest.raises(MissingDataError, match=r"assets.equity = 'SP500TR': its prices end"):
         prepare("qt_aware", start="2026-08-28", store=store)
 
 
@@ -216,7 +219,7 @@ def _decisions(strategy, store):
     plan = plan_orders(
         inp.target,
         inp.decision,
-        inp.ret_index,
+        inp.ret_legs,
         inp.ret_cash,
         strategy.rebalance.band,
         strategy.execution_lag,

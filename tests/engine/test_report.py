@@ -18,7 +18,7 @@ from engine.report import regime_spans, report_html, write_png, write_report
 CHROMIUM = "/usr/bin/chromium"
 
 FIGURE_TITLES: tuple[str, ...] = (
-    "qt_aware vs buy & hold S&P 500 (price index): growth, drawdowns, weights",
+    "qt_aware vs buy & hold S&P 500 total return: growth, drawdowns, weights",
     "Monthly returns (%, colours capped at ±10%)",
     "Yearly returns (%; 2003 from 03-24",
     "Distribution of monthly returns (1% bins)",
@@ -34,7 +34,7 @@ PANEL_TITLES: tuple[str, ...] = (
     "Underwater: drawdown from the running peak (%)",
     "Weights per leg (% of the portfolio, end of day)",
     "qt_aware (% per month)",
-    "buy & hold S&P 500 (% per month)",
+    "buy & hold S&P 500 total return (% per month)",
     "balance_sheet",
     "net_liquidity",
     "phase",
@@ -61,7 +61,7 @@ def test_report_is_self_contained_and_complete(report_file, result) -> None:
     for needle in (
         "Strategy vs benchmark",
         "Five worst drawdowns: qt_aware",
-        "Five worst drawdowns: buy &amp; hold S&amp;P 500",
+        "Five worst drawdowns: buy &amp; hold S&amp;P 500 total return",
         "Information ratio",
         "Tracking error",
         "Regime statistics",
@@ -70,7 +70,7 @@ def test_report_is_self_contained_and_complete(report_file, result) -> None:
         "recession-driven",
         "Events",
         "Orders (last",
-        "dividends are excluded",
+        "dividends reinvested",
         result.start_note,
         "SP500TR",
         "balance_sheet: CONTRACTION",

@@ -47,7 +47,7 @@ def result(strategy, store):
 
 def test_wide_table_content(signals, strategy) -> None:
     t = signals.table
-    assert list(t.columns[:6]) == ["date", "execution_date", "status", "GSPC", "CASH", "drift"]
+    assert list(t.columns[:6]) == ["date", "execution_date", "status", "SP500TR", "CASH", "drift"]
     assert {
         "balance_sheet",
         "balance_sheet_code",
@@ -57,8 +57,8 @@ def test_wide_table_content(signals, strategy) -> None:
         "cash_rate",
         *input_features(strategy),
     } <= set(t.columns)
-    np.testing.assert_allclose(t["GSPC"] + t["CASH"], 1.0)
-    assert ((t["GSPC"] >= 0) & (t["GSPC"] <= 1)).all()
+    np.testing.assert_allclose(t["SP500TR"] + t["CASH"], 1.0)
+    assert ((t["SP500TR"] >= 0) & (t["SP500TR"] <= 1)).all()
     assert set(t["status"]) <= {"none", "executed", "replaced", "pending"}
     assert (t["status"] == "executed").sum() > 10 and (t["status"] == "none").sum() > 10
     ex = t[t["status"] == "executed"]
@@ -78,10 +78,9 @@ def test_exported_weights_reproduce_the_backtest(fmt, long, signals, result, tmp
     days = result.inputs.days
     ow = executed_weights(back, days)
     s = result.strategy
-    pf = simulate(
-        days, result.inputs.close, result.inputs.cash_price, ow, s.costs.fees, s.costs.slippage
-    )
-    value = portfolio_path(pf, days, result.inputs.close, result.inputs.cash_price).value
+    closes = result.inputs.closes
+    pf = simulate(days, closes, result.inputs.cash_price, ow, s.leg_fees(), s.leg_slippage())
+    value = portfolio_path(pf, days, closes, result.inputs.cash_price).value
     replay = value.loc[result.value.index]
     np.testing.assert_allclose(replay.to_numpy(), result.value.to_numpy(), rtol=1e-9)
 
@@ -91,7 +90,7 @@ def test_long_format(signals) -> None:
     long = to_long(wide)
     assert list(long.columns[:3]) == ["date", "asset", "weight"]
     assert len(long) == 2 * len(wide)
-    assert long["asset"].iloc[:2].tolist() == ["GSPC", "CASH"]
+    assert long["asset"].iloc[:2].tolist() == ["SP500TR", "CASH"]
     sums = long.groupby("date")["weight"].sum()
     np.testing.assert_allclose(sums.to_numpy(), 1.0)
 
@@ -99,11 +98,13 @@ def test_long_format(signals) -> None:
 def test_csv_and_json_text(signals) -> None:
     text = export(signals, "csv")
     header = text.splitlines()[0].split(",")
-    assert header[:5] == ["date", "execution_date", "status", "GSPC", "CASH"]
+    assert header[:5] == ["date", "execution_date", "status", "SP500TR", "CASH"]
     assert text.splitlines()[1].startswith(signals.table["date"].iloc[0].strftime("%Y-%m-%d"))
     doc = json.loads(export(signals, "json", long=True))
     assert doc["strategy"] == "note_thesis" and doc["format"] == "long"
-    assert doc["signals"][0]["asset"] == "GSPC" and len(doc["signals"]) == 2 * len(signals.table)
+    assert doc["signals"][0]["asset"] == "SP500TR" and len(doc["signals"]) == 2 * len(signals.table)
+    assert doc["signals"][0]["role"] == "equity" and doc["signals"][1]["role"] == "cash"
+    assert doc["assets"]["SP500TR"]["role"] == "equity"
     with pytest.raises(ParameterError, match="--out"):
         export(signals, "parquet")
     with pytest.raises(ParameterError, match="--format 'xlsx'"):
@@ -116,8 +117,12 @@ def test_latest_decision(signals, strategy, store) -> None:
     last = signals.table.iloc[-1]
     assert doc["decision_date"] == last["date"].date().isoformat()
     assert doc["as_of"] == signals.inputs.days[-1].date().isoformat()
-    assert doc["target_weight"]["GSPC"] == pytest.approx(last["GSPC"])
-    assert doc["target_weight"]["GSPC"] + doc["target_weight"]["CASH"] == pytest.approx(1.0)
+    assert doc["target_weight"]["SP500TR"] == pytest.approx(last["SP500TR"])
+    assert doc["target_weight"]["SP500TR"] + doc["target_weight"]["CASH"] == pytest.approx(1.0)
+    assert [(leg["role"], leg["asset"]) for leg in doc["legs"]] == [
+        ("equity", "SP500TR"),
+        ("cash", "CASH"),
+    ]
     assert set(doc["regimes"]) == set(NAMES)  # every family of the registry
     assert set(doc["inputs"]) == set(input_features(strategy))
     series = doc["input_series"]

@@ -8,6 +8,8 @@ from strategies import builtin_names, load_strategy
 from strategies.errors import StrategyError
 
 RULE = '[[allocation.rules]]\nname = "qt"\nbalance_sheet = "CONTRACTION"\nweight = 0.5\n'
+TWO = '[assets]\nequity = "SP500TR"\ntreasury = "UST10Y"\n'
+"""Two risky legs (issue 10): the S&P 500 total return and the 10-year Treasury."""
 
 # (case id, TOML body after `name = "bad"`, key the message must name, another fragment)
 CASES = [
@@ -126,7 +128,7 @@ CASES = [
     ("negative fees", "[costs]\nfees = -0.001\n", "costs.fees = -0.001", "[0, 1)"),
     ("negative slippage", "[costs]\nslippage = -0.0002\n", "costs.slippage = -0.0002", "[0, 1)"),
     ("lag 0", "[execution]\nlag = 0\n", "execution.lag = 0", "look-ahead"),
-    ("unknown cash rate", '[cash]\nrate = "DGS3MO"\n', "cash.rate = 'DGS3MO'", "'DTB3'"),
+    ("unknown cash rate", '[cash]\nrate = "DGS3M"\n', "cash.rate = 'DGS3M'", "'DGS3MO'"),
     (
         "weight as string",
         '[[allocation.rules]]\nphase = "HIKING"\nweight = "0.5"\n',
@@ -269,6 +271,146 @@ CASES = [
         RULE + '[sweep]\n"min_weight" = [0.0, 0.3]\n"weights.qt" = [0.2, 0.5]\n',
         "sweep",
         "weights.qt ranges over [0.2, 0.5]",
+    ),
+    # -- legs (issue 10): the spec checks roles, shapes, bounds and sums; ids are the engine's
+    (
+        "asset id in lower case",
+        '[assets]\nequity = "sp500tr"\n',
+        "assets.equity = 'sp500tr'",
+        "upper case: 'SP500TR'?",
+    ),
+    ("asset id not a string", "[assets]\nequity = 500\n", "assets.equity = 500", "asset id"),
+    (
+        "cash as a role",
+        TWO + 'cash = "BIL"\n',
+        "assets.cash = 'BIL'",
+        "cash is the remainder",
+    ),
+    (
+        "five risky legs",
+        '[assets]\na = "SPY"\nb = "IEF"\nc = "TLT"\nd = "SHY"\ne = "BIL"\n',
+        "assets",
+        "at most 4",
+    ),
+    (
+        "same asset twice",
+        '[assets]\nequity = "SPY"\nother = "SPY"\n',
+        "assets.other = 'SPY'",
+        "already held by assets.equity",
+    ),
+    (
+        "role weight without its asset",
+        '[[allocation.rules]]\nphase = "HIKING"\nweights = { equity = 0.5, treasury = 0.4 }\n',
+        "allocation.rules[0].weights.treasury",
+        "no asset for role 'treasury'",
+    ),
+    (
+        "equity weight without an equity leg",
+        '[assets]\ntreasury = "UST10Y"\n[allocation]\ndefault = 0.5\n',
+        "allocation.default = 0.5",
+        "no equity leg",
+    ),
+    (
+        "weights sum above 1",
+        TWO
+        + '[[allocation.rules]]\nphase = "HIKING"\nweights = { equity = 0.7, treasury = 0.4 }\n',
+        "allocation.rules[0].weights = {'equity': 0.7, 'treasury': 0.4}",
+        "sum to 1.1, above 1",
+    ),
+    (
+        "default table sums above 1",
+        TWO + "[allocation]\ndefault = { equity = 0.8, treasury = 0.3 }\n",
+        "allocation.default",
+        "sum to 1.1",
+    ),
+    (
+        "weight and weights",
+        TWO
+        + '[[allocation.rules]]\nphase = "HIKING"\nweight = 0.5\nweights = { treasury = 0.2 }\n',
+        "allocation.rules[0]",
+        "weight and weights both given",
+    ),
+    (
+        "bounds above 1",
+        TWO + "[allocation.bounds]\ntreasury = [0.0, 1.2]\n",
+        "allocation.bounds.treasury = [0.0, 1.2]",
+        "outside [0, 1]",
+    ),
+    (
+        "bounds below 0",
+        TWO + "[allocation.bounds]\ntreasury = [-0.1, 0.6]\n",
+        "allocation.bounds.treasury = [-0.1, 0.6]",
+        "outside [0, 1]",
+    ),
+    (
+        "bounds not a pair",
+        TWO + "[allocation.bounds]\ntreasury = 0.6\n",
+        "allocation.bounds.treasury = 0.6",
+        "expected [lo, hi]",
+    ),
+    (
+        "bounds min above max",
+        TWO + "[allocation.bounds]\ntreasury = [0.6, 0.2]\n",
+        "allocation.bounds.treasury = [0.6, 0.2]",
+        "lower bound is above",
+    ),
+    (
+        "bounds of a role without asset",
+        "[allocation.bounds]\ntreasury = [0.0, 0.6]\n",
+        "allocation.bounds.treasury",
+        "no asset for role 'treasury'",
+    ),
+    (
+        "lower bounds sum above 1",
+        TWO + "[allocation]\nmin_weight = 0.7\ndefault = 0.7\n[allocation.bounds]\n"
+        "treasury = [0.4, 1.0]\n",
+        "allocation.bounds",
+        "sum to 1.1, above 1",
+    ),
+    (
+        "role weight outside its bounds",
+        TWO + "[allocation.bounds]\ntreasury = [0.0, 0.3]\n[[allocation.rules]]\n"
+        'phase = "HIKING"\nweights = { equity = 0.5, treasury = 0.4 }\n',
+        "allocation.rules[0].weights.treasury = 0.4",
+        "outside allocation.bounds.treasury = [0.0, 0.3]",
+    ),
+    (
+        "costs table missing a role",
+        TWO + "[costs]\nfees = { equity = 0.0005 }\n",
+        "costs.fees",
+        "missing role 'treasury'",
+    ),
+    (
+        "costs of a role without asset",
+        "[costs]\nslippage = { equity = 0.0, bond = 0.0001 }\n",
+        "costs.slippage.bond",
+        "no asset for role 'bond'",
+    ),
+    (
+        "overlay of a role without asset",
+        '[[overlays]]\nfeature = "vix"\nslope = 0.1\nrole = "tresury"\n',
+        "overlays[0].role = 'tresury'",
+        "no asset for role 'tresury'",
+    ),
+    (
+        "benchmark sums above 1",
+        TWO + "[benchmark]\nweights = { equity = 0.7, treasury = 0.5 }\n",
+        "benchmark.weights",
+        "sum to 1.2, above 1",
+    ),
+    (
+        "benchmark of a role without asset",
+        "[benchmark]\nweights = { equity = 0.6, treasury = 0.4 }\n",
+        "benchmark.weights.treasury",
+        "no asset for role 'treasury'",
+    ),
+    (
+        "sweep role weights summing above 1",
+        TWO + '[[allocation.rules]]\nname = "hike"\nphase = "HIKING"\n'
+        "weights = { equity = 0.5, treasury = 0.4 }\n"
+        '[sweep]\n"weights.hike" = [0.5, 0.7]\n',
+        "sweep",
+        "the weights of allocation.rules[0] sum to up to 1.1",
     ),
     (
         "sweep invalid regime combination",

@@ -26,7 +26,14 @@ from strategies.errors import StrategyError
 from strategies.families import RegimeParams, family
 from strategies.regimes import BalanceSheet, NetLiquidity, Phase
 
-BUILTINS = ("buy_and_hold", "net_liquidity_trend", "note_thesis", "qt_aware", "yield_phase")
+BUILTINS = (
+    "buy_and_hold",
+    "net_liquidity_trend",
+    "note_thesis",
+    "qt_aware",
+    "treasury_rotation",
+    "yield_phase",
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +44,8 @@ def builtins() -> dict[str, Strategy]:
 # -- built-ins --------------------------------------------------------------------------------
 
 
-def test_builtin_names_are_the_five_of_the_issue() -> None:
+def test_builtin_names_are_the_five_of_the_issue_and_the_bond_leg() -> None:
+    """The five built-ins of the first issue, and treasury_rotation (issue 10)."""
     assert builtin_names() == BUILTINS
 
 
@@ -49,7 +57,8 @@ def test_builtin_loads_documents_itself_and_its_sweep_is_valid(
     assert s.name == name and s.source == f"builtin:{name}"
     for part in ("Requires:", "Produces:", "Lag:"):
         assert part in s.description
-    assert s.execution_lag == 1 and s.cash_rate == "DTB3"
+    assert s.execution_lag == 1
+    assert s.cash_rate == ("DTB3+DGS3MO" if name == "treasury_rotation" else "DTB3")
     assert s.sweep and set(s.sweep) <= set(s.sweep_keys())
     table = s.table()
     assert table.shape == s.table_shape() and table.dtype == np.float64
@@ -98,18 +107,32 @@ def test_net_liquidity_trend_by_trend(builtins: dict[str, Strategy]) -> None:
 
 
 def test_yield_phase_by_phase(builtins: dict[str, Strategy]) -> None:
-    t = builtins["yield_phase"].table()
+    """Issue 10: where the 10y falls (FIRST_HALF, CUTTING, CUTTING_RECESSION) part of the
+    portfolio moves into 10-year Treasuries (equity 1.0 / 1.0 / 0.2 before)."""
+    s = builtins["yield_phase"]
+    assert s.asset_ids() == ("SP500TR", "UST10Y")
+    t = s.leg_table()
     expected = {
-        Phase.UNKNOWN: 1.0,
-        Phase.NEUTRAL: 1.0,
-        Phase.HIKING: 0.6,
-        Phase.HOLD: 0.8,
-        Phase.FIRST_HALF: 1.0,
-        Phase.CUTTING: 1.0,
-        Phase.CUTTING_RECESSION: 0.2,
+        Phase.UNKNOWN: (1.0, 0.0),
+        Phase.NEUTRAL: (1.0, 0.0),
+        Phase.HIKING: (0.6, 0.0),
+        Phase.HOLD: (0.8, 0.0),
+        Phase.FIRST_HALF: (0.7, 0.3),
+        Phase.CUTTING: (0.7, 0.3),
+        Phase.CUTTING_RECESSION: (0.2, 0.6),
     }
     for ph, w in expected.items():
-        assert t[ph.code] == w
+        assert tuple(t[ph.code]) == w, ph
+
+
+def test_treasury_rotation_by_phase(builtins: dict[str, Strategy]) -> None:
+    s = builtins["treasury_rotation"]
+    t = s.leg_table()
+    assert tuple(t[Phase.FIRST_HALF.code]) == (0.4, 0.6)
+    assert tuple(t[Phase.CUTTING_RECESSION.code]) == (0.0, 1.0)
+    assert tuple(t[Phase.HOLD.code]) == (1.0, 0.0)
+    assert s.benchmark_legs().tolist() == [0.6, 0.4]
+    assert s.leg_fees().tolist() == [0.0005, 0.0002]
 
 
 def test_note_thesis_cuts_hard_in_recession_cuts_and_trims_in_qt(
@@ -126,6 +149,14 @@ def test_note_thesis_cuts_hard_in_recession_cuts_and_trims_in_qt(
     assert t[BalanceSheet.EXPANSION.code, NetLiquidity.UP.code, Phase.NEUTRAL.code] == 1.0
     # January 2024 as DESIGN.md reads it: balance sheet CONTRACTION, policy FIRST_HALF.
     assert t[C, NetLiquidity.UP.code, FH] == 0.7
+    # Issue 10: Treasuries where the 10y falls.
+    legs = s.leg_table()
+    assert tuple(legs[C, NetLiquidity.UP.code, FH]) == (0.7, 0.3)
+    assert (legs[:, :, CR, 1] == 0.6).all()
+    assert tuple(legs[BalanceSheet.PLATEAU.code, NetLiquidity.UP.code, Phase.CUTTING.code]) == (
+        0.8,
+        0.2,
+    )
 
 
 # -- allocation table -----------------------------------------------------------------------
@@ -294,7 +325,7 @@ def test_replace_accepts_numpy_scalars_and_overlay_slopes() -> None:
         ({"execution_lag": 0}, ["execution.lag = 0", "look-ahead"]),
         ({"costs.slippage": -0.001}, ["costs.slippage"]),
         ({"rebalance.frequency": "Q"}, ["rebalance.frequency = 'Q'"]),
-        ({"cash_rate": "DGS3MO"}, ["cash.rate = 'DGS3MO'"]),
+        ({"cash_rate": "DGS1MO"}, ["cash.rate = 'DGS1MO'"]),
         ({"default_weight": "high"}, ["default_weight='high'", "expected a number"]),
         ({"policy.below_range": 1}, ["expected true or false"]),
     ],

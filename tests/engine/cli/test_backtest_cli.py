@@ -49,7 +49,10 @@ def test_help_is_fast_because_vectorbt_loads_lazily() -> None:
 
 def test_backtest_json(bh_json) -> None:
     m = bh_json["metrics"]
-    assert bh_json["strategy"] == "buy_and_hold" and "dividends excluded" in bh_json["index"]
+    assert bh_json["strategy"] == "buy_and_hold"
+    (leg,) = bh_json["legs"]
+    assert leg["role"] == "equity" and leg["asset"] == "SP500TR"
+    assert "dividends reinvested" in leg["title"]
     assert m["strategy"]["cagr"] == pytest.approx(m["benchmark"]["cagr"], rel=1e-9)
     assert m["strategy"]["n_rebalances"] == 1
     assert bh_json["start_note"].startswith("start 2001-04-")
@@ -99,9 +102,9 @@ def test_backtest_json_series(qt_json) -> None:
     assert s["strategy_return"][0] is None and s["strategy_return"][1] == pytest.approx(
         s["strategy_value"][1] / s["strategy_value"][0] - 1
     )
-    assert list(s["weights"]) == ["GSPC", "CASH"]
+    assert list(s["weights"]) == ["SP500TR", "CASH"]
     for i in (0, n // 2, n - 1):
-        assert s["weights"]["GSPC"][i] + s["weights"]["CASH"][i] == pytest.approx(1.0)
+        assert s["weights"]["SP500TR"][i] + s["weights"]["CASH"][i] == pytest.approx(1.0)
     total = s["strategy_value"][-1] / s["strategy_value"][0] - 1
     assert total == pytest.approx(qt_json["metrics"]["strategy"]["total_return"], rel=1e-12)
 
@@ -120,7 +123,7 @@ def test_backtest_prints_tables_and_writes_the_report(tmp_path, capsys, monkeypa
     out = capsys.readouterr().out
     assert code == 0
     assert "start moved from 1990-01-01 to 2003-03-21" in out
-    assert "dividends are excluded" in out
+    assert "SP500TR (S&P 500 total return index (dividends reinvested))" in out
     for row in ("CAGR", "Sharpe (vs T-bill)", "Max drawdown", "Turnover (per year)", "Rebalances"):
         assert row in out
     assert "buy & hold S&P 500" in out and "Returns by regime" in out and "QT1 runoff starts" in out
@@ -172,7 +175,7 @@ def test_signals_cli(tmp_path, capsys) -> None:
     out = tmp_path / "s.parquet"
     assert main(["signals", "qt_aware", "--format", "parquet", "--long", "--out", str(out)]) == 0
     t = pd.read_parquet(out)
-    assert list(t.columns[:3]) == ["date", "asset", "weight"]
+    assert list(t.columns[:4]) == ["date", "asset", "weight", "role"]
     assert main(["signals", "qt_aware", "--latest"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["strategy"] == "qt_aware" and "decision_date" in doc

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.allocation import plan_orders, table_cells, target_weights
+from engine.allocation import leg_columns, plan_orders, table_cells, target_weights
 from engine.backtest import portfolio_path, prepare, run_backtest, simulate
 from engine.metrics import compute_metrics
 from engine.sweep import METRICS, run_sweep
@@ -74,11 +74,13 @@ def test_fills_equal_vectorbt(seed: int) -> None:
     slip = float(rng.choice([0.0, 0.0002, 0.005]))
     days = pd.bdate_range("2001-01-02", periods=n)
     pf = simulate(days, close, cash_px, target, fees, slip)
-    value, cash, pos_i, pos_c = simulate_orders_nb(close, cash_px, target, fees, slip, 1.0, 0.0)
+    value, cash, pos, pos_c = simulate_orders_nb(
+        close[:, None], cash_px, target[:, None], np.array([fees]), np.array([slip]), 1.0, 0.0
+    )
     np.testing.assert_allclose(value, pf.value().to_numpy(), rtol=1e-13, atol=0)
     np.testing.assert_allclose(cash, pf.cash().to_numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(
-        np.column_stack([pos_i, pos_c]), pf.assets().to_numpy(), rtol=1e-12, atol=1e-18
+        np.column_stack([pos[:, 0], pos_c]), pf.assets().to_numpy(), rtol=1e-12, atol=1e-18
     )
 
 
@@ -163,27 +165,28 @@ def _kernel_args(
 ) -> tuple:
     c = s["combo"]
     return (
-        s["close"],
+        (s["close"],),
         s["cash"],
-        s["gross_i"],
+        (s["gross_i"],),
         s["gross_c"],
         s["ret_c"],
         s["day_number"],
         s["decide"],
         s["codes"],
-        s["tables"].reshape(s["k"], -1),
+        s["tables"].reshape(s["k"], -1, 1),
         s["features"],
         s["ov_center"][:n_ov],
+        np.zeros(n_ov, np.int64),
         s["code_idx"],
         np.arange(s["k"]),
         np.ascontiguousarray(s["ov_feat"][:, :n_ov]),
         np.ascontiguousarray(s["ov_slope"][:, :n_ov]),
-        c["lo"].astype(float),
-        c["hi"].astype(float),
+        c["lo"].astype(float)[:, None],
+        c["hi"].astype(float)[:, None],
         c["band"].astype(float),
         c["lag"].astype(np.int64),
-        c["fees"].astype(float),
-        c["slip"].astype(float),
+        c["fees"].astype(float)[:, None],
+        c["slip"].astype(float)[:, None],
         first,
         last,
         1.0,
@@ -196,21 +199,21 @@ def _reference(s: dict, j: int, n_ov: int, first: int, last: int):
     c = s["combo"]
     x = np.ascontiguousarray(s["features"][:, s["ov_feat"][j, :n_ov]])
     return run_combo_ref(
-        s["close"],
+        s["close"][:, None],
         s["cash"],
         s["day_number"],
         s["decide"],
-        s["tables"][j],
+        s["tables"][j][..., None],
         np.column_stack([s["bs"][:, c["b"][j]], s["nl"][:, c["m"][j]], s["ph"][:, c["p"][j]]]),
         x,
         s["ov_slope"][j, :n_ov],
         s["ov_center"][:n_ov],
-        lo=float(c["lo"][j]),
-        hi=float(c["hi"][j]),
+        lo=np.array([float(c["lo"][j])]),
+        hi=np.array([float(c["hi"][j])]),
         band=float(c["band"][j]),
         lag=int(c["lag"][j]),
-        fees=float(c["fees"][j]),
-        slippage=float(c["slip"][j]),
+        fees=np.array([float(c["fees"][j])]),
+        slippage=np.array([float(c["slip"][j])]),
         first=first,
         last=last,
     )
@@ -249,16 +252,16 @@ def test_blocks_do_not_change_results(synthetic: dict) -> None:
     for size in (1, 7, 17):
         pick = rng.permutation(synthetic["k"])[:size]
         sub = list(args)
-        for i in range(11, 21):  # per-combination arrays: code_idx .. slippage
+        for i in range(12, 22):  # per-combination arrays: code_idx .. slippage
             sub[i] = np.ascontiguousarray(args[i][pick])
         rets = np.full((size, synthetic["n"]), np.nan)
-        sub[25] = rets
+        sub[26] = rets
         np.testing.assert_array_equal(sweep_nb(*sub), full[pick], err_msg=f"{size} combinations")
         alone = np.full((1, synthetic["n"]), np.nan)
         sub1 = list(sub)
-        for i in range(11, 21):
+        for i in range(12, 22):
             sub1[i] = np.ascontiguousarray(sub[i][-1:])
-        sub1[25] = alone
+        sub1[26] = alone
         sweep_nb(*sub1)
         np.testing.assert_array_equal(rets[-1], alone[0])
 
@@ -277,46 +280,47 @@ def test_overlay_target_is_not_fused() -> None:
     table = np.full((4, 4, 7), 0.5)
     zeros = np.zeros((n, 3), dtype=np.int64)
     ref = run_combo_ref(
-        close,
+        close[:, None],
         cash,
         dn,
         decide,
-        table,
+        table[..., None],
         zeros,
         feats,
         np.array([s_]),
         np.zeros(1),
-        lo=0.0,
-        hi=1.0,
+        lo=np.zeros(1),
+        hi=np.ones(1),
         band=band,
         lag=2,
-        fees=0.0,
-        slippage=0.0,
+        fees=np.zeros(1),
+        slippage=np.zeros(1),
         first=0,
         last=n - 1,
     )
     out = sweep_nb(
-        close,
+        (close,),
         cash,
-        np.ones(n),
+        (np.ones(n),),
         np.ones(n),
         np.zeros(n),
         dn,
         decide,
         np.zeros((n, 1), dtype=np.int32, order="F"),
-        table.reshape(1, -1),
+        table.reshape(1, -1, 1),
         feats,
         np.zeros(1),
         np.zeros(1, np.int64),
         np.zeros(1, np.int64),
+        np.zeros(1, np.int64),
         np.zeros((1, 1), np.int64),
         np.array([[s_]]),
-        np.zeros(1),
-        np.ones(1),
+        np.zeros((1, 1)),
+        np.ones((1, 1)),
         np.array([band]),
         np.array([2]),
-        np.zeros(1),
-        np.zeros(1),
+        np.zeros((1, 1)),
+        np.zeros((1, 1)),
         0,
         n - 1,
         1.0,
@@ -354,11 +358,11 @@ def test_degenerate_metrics() -> None:
     feats = np.empty((n, 0), order="F")
 
     def run(weight: float, first: int, last: int) -> np.ndarray:
-        table = np.full((1, 1), weight)  # a one-cell table
+        table = np.full((1, 1, 1), weight)  # a one-cell table, one leg
         return sweep_nb(
-            close,
+            (close,),
             cash,
-            g,
+            (g,),
             np.ones(n),
             rc,
             np.arange(n, dtype=np.int64),
@@ -367,16 +371,17 @@ def test_degenerate_metrics() -> None:
             table,
             feats,
             np.zeros(0),
+            np.zeros(0, np.int64),
             np.zeros(1, np.int64),
             np.zeros(1, np.int64),
             np.zeros((1, 0), np.int64),
             np.zeros((1, 0)),
-            np.zeros(1),
-            np.ones(1),
+            np.zeros((1, 1)),
+            np.ones((1, 1)),
             np.full(1, 0.05),
             np.ones(1, np.int64),
-            np.zeros(1),
-            np.zeros(1),
+            np.zeros((1, 1)),
+            np.zeros((1, 1)),
             first,
             last,
             1.0,
@@ -406,24 +411,23 @@ def _backtest_metrics(strategy, start, end, cache: dict) -> dict[str, float]:
     plan = plan_orders(
         target,
         inp.decision,
-        inp.ret_index,
+        inp.ret_legs,
         inp.ret_cash,
         strategy.rebalance.band,
         strategy.execution_lag,
     )
-    ow = plan["order_weight"].to_numpy()
-    first = int(np.flatnonzero(np.isfinite(ow))[0])
-    pf = simulate(
-        inp.days, inp.close, inp.cash_price, ow, strategy.costs.fees, strategy.costs.slippage
-    )
-    path = portfolio_path(pf, inp.days, inp.close, inp.cash_price)
+    ow = leg_columns(plan, "order_weight").to_numpy()
+    first = int(np.flatnonzero(np.isfinite(ow[:, 0]))[0])
+    fees, slip = strategy.leg_fees(), strategy.leg_slippage()
+    pf = simulate(inp.days, inp.closes, inp.cash_price, ow, fees, slip)
+    path = portfolio_path(pf, inp.days, inp.closes, inp.cash_price)
     win = slice(first, None)
     m = compute_metrics(
         path.value.iloc[win],
         inp.ret_cash[win],
         path.index_weight.iloc[win],
         path.trade_fraction.iloc[win],
-        int(np.isfinite(ow[win]).sum()),
+        int(np.isfinite(ow[win, 0]).sum()),
     )
     return {k: float(getattr(m, k)) for k in (*PARITY, "n_rebalances", "n_returns")}
 
