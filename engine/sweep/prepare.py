@@ -377,7 +377,7 @@ def chunk_arrays(
     cache = cache if cache is not None else CodeCache()
     idx = grid.indices(start, stop)
     k = len(idx)
-    cols = grid.columns(start, stop)
+    cols = grid.columns_of(idx)
     shape = strategy.table_shape()
     fam = [_family_codes(inputs, strategy, grid, idx, f, cache) for f in strategy.families()]
     which = np.zeros((k, len(fam)), dtype=np.int64)  # each combination's set per family
