@@ -21,8 +21,8 @@ Locally a background thread runs the kernel one partition ahead (numba releases 
 while the calling thread writes and reduces the previous partition; Ctrl-C stops both (the
 kernel after its current call) and removes the staged rows. On Dask (``local:N`` or a scheduler
 address) each task runs one partition, writes its own file (idempotent name, atomic rename)
-and returns only its reductions, which the client merges as tasks complete (the progress bar
-counts completed tasks); a task lost with its worker or failing is run again
+and returns only its reductions, which the client merges in partition order as tasks complete
+(the progress bar counts completed tasks); a task lost with its worker or failing is run again
 (:data:`RETRIES`) and rewrites the same file, so every row is written exactly once. With a
 scheduler address the output folder must be on a file system the workers and this machine
 share. Results equal the local run's.
@@ -280,13 +280,20 @@ def _run_dask(
                 )
                 for p, (a, b) in enumerate(bounds)
             ]
-            size = {f.key: b - a for f, (a, b) in zip(futures, bounds, strict=True)}
+            part_of = {f.key: p for p, f in enumerate(futures)}
+            waiting: dict[int, Reduction] = {}  # merged in partition order: same bits as local
+            next_part = 0
             for fut in as_completed(futures):
                 part_red, k = fut.result()
-                red.merge(part_red)
+                p = part_of[fut.key]
+                waiting[p] = part_red
                 kernel += k
+                while next_part in waiting:
+                    red.merge(waiting.pop(next_part))
+                    next_part += 1
                 if bar is not None:
-                    bar.update(size[fut.key])
+                    a, b = bounds[p]
+                    bar.update(b - a)
                 fut.release()
             del futures
     finally:
