@@ -41,6 +41,17 @@ BENCH_GRID: dict[str, list] = {
 }
 """139,968 combinations: regime windows and thresholds, rule weights, bands and costs."""
 
+BIG_GRID: dict[str, list] = {
+    **BENCH_GRID,
+    "weights.recession": [round(0.025 * i, 3) for i in range(13)],
+    "weights.qt_first_half": [round(0.5 + 0.05 * i, 2) for i in range(9)],
+    "weights.qt": [round(0.25 + 0.05 * i, 2) for i in range(11)],
+    "weights.drain": [round(0.4 + 0.05 * i, 2) for i in range(13)],
+}
+"""The benchmark grid with finer rule weights: 28,911,168 combinations (the same regime
+parameters, bands and costs: a quarter of the combinations trade daily), sampled for the
+streamed rows (10^5 to 10^7 combinations: block-drawn samples, :mod:`strategies.sample`)."""
+
 
 @dataclass(frozen=True)
 class Mode:
@@ -73,6 +84,14 @@ def bench_grid(n: int, seed: int = 0) -> Grid:
     """``n`` combinations drawn from :data:`BENCH_GRID` (reproducible)."""
     s = load_strategy(BENCH_STRATEGY)
     return expand_grid(s, BENCH_GRID, include_sweep=False, sample=n, seed=seed)
+
+
+def big_grid_options() -> list[str]:
+    """:data:`BIG_GRID` as ``runoff sweep`` options (``--grid-only --grid KEY=V1,...``)."""
+    opts = ["--grid-only"]
+    for k, v in BIG_GRID.items():
+        opts += ["--grid", f"{k}={','.join(str(x) for x in v)}"]
+    return opts
 
 
 @dataclass

@@ -230,11 +230,14 @@ class Grid:
         :meth:`Strategy.table_shape`), equal to ``strategy_at(k).table()`` for each k."""
         s = self.strategy
         cols = self.columns(start, stop)
-        out = self.rule_weights(start, stop)[:, s.rule_index()]
         lo = np.asarray(cols.get("min_weight", s.min_weight), dtype=np.float64)
         hi = np.asarray(cols.get("max_weight", s.max_weight), dtype=np.float64)
-        extra = (slice(None),) + (None,) * len(s.table_shape())
-        return np.clip(out, lo[extra] if lo.ndim else lo, hi[extra] if hi.ndim else hi)
+        # Clip each rule's weight, then spread it over the cells (the same numbers as clipping
+        # every cell, for n_rules + 1 values per combination instead of every cell).
+        w = self.rule_weights(start, stop)
+        w = np.clip(w, lo[:, None] if lo.ndim else lo, hi[:, None] if hi.ndim else hi)
+        cells = s.rule_index()
+        return np.take(w, cells.ravel(), axis=1).reshape(len(w), *cells.shape)
 
 
 def _array(values: tuple) -> np.ndarray:

@@ -41,6 +41,7 @@ PER_BLOCK = 4096
 """Expected sampled combinations per block of a :class:`BlockSample`."""
 MAX_SPAN = 2**62
 """Largest block (flat positions), so offsets inside a block fit in int64."""
+_INT64_MAX = int(np.iinfo(np.int64).max)
 MAX_BLOCKS = 2**22
 """Most blocks of a :class:`BlockSample` (so grids up to about 1.9e25 combinations)."""
 
@@ -50,6 +51,13 @@ def unravel(base: int, offsets: np.ndarray, shape: tuple[int, ...]) -> np.ndarra
     array of shape (len(offsets), len(shape)). ``base`` is a Python int of any size; each
     offset is a non-negative int64. Equals ``np.unravel_index`` where that applies."""
     offsets = np.asarray(offsets, dtype=np.int64)
+    if not shape:
+        return np.zeros((len(offsets), 0), dtype=np.int64)
+    if math.prod(shape) <= _INT64_MAX and (
+        len(offsets) == 0 or base + int(offsets.max()) <= _INT64_MAX
+    ):
+        flat = offsets + np.int64(base) if base else offsets
+        return np.column_stack(np.unravel_index(flat, shape)).astype(np.int64, copy=False)
     out = np.empty((len(offsets), len(shape)), dtype=np.int64)
     rem = offsets
     carry = np.zeros(len(offsets), dtype=np.int64)

@@ -26,9 +26,13 @@ Atomicity, in three layers:
   outright leaves only the hidden staging folder, which has no manifest.
 
 A single file (``--out rows.parquet`` or ``rows.csv``) is assembled from the staged partitions,
-one at a time, into a temporary file renamed into place (:func:`commit_file`). Without
-``--out`` the partitions hold only the metric column (what the exact medians re-read) in a
-temporary folder removed at the end.
+one at a time, into a temporary file renamed into place (:func:`commit_file`).
+
+Beside the rows, each partition leaves a spill in the staging folder's ``_spill/``: its value
+indices (the smallest unsigned integers that hold them) and the metric column as raw NumPy
+files, what the exact medians' passes re-read (:func:`read_spill`; no parquet decoding, no
+sample drawn again). The spill is removed before the commit; without ``--out`` it is all that
+is written, in a temporary folder removed at the end.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ import numpy as np
 
 from strategies.errors import GridError
 
+SPILL = "_spill"
+"""Sub-folder of the staging folder holding the spill (pyarrow and Dask skip ``_`` names)."""
 MANIFEST = "_SUCCESS"
 """The manifest's name: written last, it marks a complete dataset."""
 FORMAT = "runoff-sweep-dataset"
@@ -118,16 +124,13 @@ def partition_table(
     idx: np.ndarray,
     metrics: np.ndarray,
     columns: Sequence[str],
-    only: str | None = None,
 ) -> Any:
     """A pyarrow table of combinations ``start:start + len(idx)``: ``combo``, the swept keys'
-    values and the metric ``columns`` (``only``: that metric column alone)."""
+    values and the metric ``columns``."""
     import pyarrow as pa
 
     from engine.metric_registry import INT_COLUMNS
 
-    if only is not None:
-        return pa.table({only: metrics[:, list(columns).index(only)]})
     data: dict[str, Any] = {"combo": np.arange(start, start + len(idx), dtype=np.int64)}
     for j, (k, v) in enumerate(zip(keys, values, strict=True)):
         data[k] = np.asarray(v)[idx[:, j]]
@@ -150,11 +153,37 @@ def write_partition(
     return path
 
 
-def read_column(path: str | os.PathLike[str], column: str) -> np.ndarray:
-    """One column of a partition as a NumPy array."""
-    import pyarrow.parquet as pq
+def _index_dtype(shape: Sequence[int]) -> type:
+    top = max(shape, default=1)
+    return np.uint8 if top <= 2**8 else np.uint16 if top <= 2**16 else np.int64
 
-    return pq.read_table(path, columns=[column]).column(0).to_numpy()
+
+def write_spill(
+    folder: str | os.PathLike[str],
+    part: int,
+    idx: np.ndarray,
+    values: np.ndarray,
+    shape: Sequence[int],
+) -> None:
+    """Write partition ``part``'s value indices and metric to the spill (atomically)."""
+    spill = Path(folder) / SPILL
+    spill.mkdir(exist_ok=True)
+    small: np.ndarray = np.ascontiguousarray(idx, dtype=_index_dtype(shape))
+    vals = np.ascontiguousarray(values, dtype=np.float64)
+    _atomic(spill / f"{part}.idx.npy", lambda tmp: _save(tmp, small))
+    _atomic(spill / f"{part}.val.npy", lambda tmp: _save(tmp, vals))
+
+
+def _save(path: Path, a: np.ndarray) -> None:
+    with open(path, "wb") as fh:  # np.save on a name would append ".npy"
+        np.save(fh, a, allow_pickle=False)
+
+
+def read_spill(folder: str | os.PathLike[str], part: int) -> tuple[np.ndarray, np.ndarray]:
+    """Partition ``part``'s value indices (int64, shape (k, n_keys)) and metric (k,)."""
+    spill = Path(folder) / SPILL
+    idx = np.load(spill / f"{part}.idx.npy", allow_pickle=False).astype(np.int64)
+    return idx, np.load(spill / f"{part}.val.npy", allow_pickle=False)
 
 
 class Staging:
@@ -190,7 +219,9 @@ class Staging:
 
 
 def _clean(folder: Path) -> None:
-    """Remove temporary files left by interrupted partition writes (a lost worker)."""
+    """Remove the spill and temporary files left by interrupted partition writes (a lost
+    worker)."""
+    shutil.rmtree(folder / SPILL, ignore_errors=True)
     for p in folder.iterdir():
         if p.name.startswith(".") and p.name.endswith(".tmp"):
             p.unlink(missing_ok=True)

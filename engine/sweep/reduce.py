@@ -25,8 +25,9 @@ needs two passes over its metric column.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ from engine.sweep.nb import ANNUAL, METRICS
 SIGN = np.uint64(1 << 63)
 FIRST_BITS = 12
 """Bits of the order key histogrammed while streaming (sign and exponent)."""
-STEP_BITS = 16
+STEP_BITS = 8
 """Further bits histogrammed per pass over the written rows."""
 COLLECT = 2**16
 """A target bucket with at most this many values is collected and selected directly."""
@@ -46,9 +47,10 @@ BUDGET = 2**22
 _DENSE = 2**20
 """Largest dense ``bincount`` when counting keys (else sort and run-length)."""
 
-Scan = Callable[[Callable[[np.ndarray, np.ndarray], None]], None]
-"""``scan(visit)`` calls ``visit(idx, values)`` on every written chunk: value indices of shape
-(k, n_keys) and the metric, shape (k,)."""
+Scan = Callable[[Callable[[np.ndarray, np.ndarray], Any]], Iterable[Any]]
+"""``scan(visit)`` calls ``visit(idx, values)`` on every written chunk (value indices of shape
+(k, n_keys) and the metric, shape (k,)), possibly on several threads, and returns the
+results."""
 
 
 def order_keys(x: np.ndarray) -> np.ndarray:
@@ -129,10 +131,6 @@ class Groups:
             )
         return out
 
-    def grouping_of(self, gid: np.ndarray) -> np.ndarray:
-        """The grouping (column of :meth:`ids`) of each group id."""
-        return np.searchsorted(self.starts, gid, side="right") - 1
-
 
 def sort_keys(values: np.ndarray, ascending: bool) -> np.ndarray:
     """Sort keys of a metric column, best first: NaN last (as :func:`results_frame`)."""
@@ -189,9 +187,13 @@ class Reduction:
         combos = np.arange(start, start + k, dtype=np.int64)
         col = np.ascontiguousarray(metrics[:, self.col])
         self.rows += k
-        # best rows
+        # best rows: the candidates at or above the top-th key, then a full sort of those
         key = sort_keys(col, self.ascending)
-        best = np.lexsort((combos, key))[: self.top]
+        cand = np.arange(k)
+        if k > self.top:
+            kth = np.partition(key, self.top - 1)[self.top - 1]
+            cand = np.flatnonzero(key <= kth)
+        best = cand[np.lexsort((combos[cand], key[cand]))[: self.top]]
         self._merge_top(combos[best], idx[best], metrics[best])
         # groups
         gids = self.groups.ids(idx)
@@ -300,41 +302,17 @@ def _descend(
     step: int,
     digits: np.ndarray,
     counts: np.ndarray,
-    found: dict[tuple[int, int], float],
-    lo: np.ndarray | None = None,
-    hi: np.ndarray | None = None,
 ) -> list[_Target]:
     """The narrower buckets (``step`` more bits) holding ``t``'s ranks, from the histogram of
-    its bucket (``digits``, ``counts``). A bucket whose smallest and largest order keys
-    (``lo``, ``hi``) are equal holds one value: that rank is found."""
+    its bucket (``digits``, ``counts``)."""
     cum = np.cumsum(counts)
     out = []
     for r_group, r in t.ranks:
         k = int(np.searchsorted(cum, r, side="right"))
         before = int(cum[k - 1]) if k else 0
-        if lo is not None and hi is not None and lo[k] == hi[k]:
-            found[(t.group, r_group)] = float(from_order_keys(lo[k : k + 1])[0])
-            continue
         prefix = (t.prefix << step) | int(digits[k])
         out.append(_Target(t.group, prefix, t.bits + step, int(counts[k]), [(r_group, r - before)]))
     return out
-
-
-def _key_stats(
-    keys: np.ndarray, counts: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per distinct key (sorted): summed counts, smallest ``lo`` and largest ``hi``."""
-    if len(keys) == 0:
-        return keys, counts, lo, hi
-    order = np.argsort(keys, kind="stable")
-    k = keys[order]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    return (
-        k[starts],
-        np.add.reduceat(counts[order], starts),
-        np.minimum.reduceat(lo[order], starts),
-        np.maximum.reduceat(hi[order], starts),
-    )
 
 
 def exact_medians(
@@ -356,7 +334,7 @@ def exact_medians(
         if int(counts.sum()) != n:
             raise RuntimeError(f"median of group {g}: histogram holds {counts.sum()} of {n}")
         root = _Target(int(g), 0, 0, n, [(r, r) for r in _middle(n)])
-        targets += _descend(root, FIRST_BITS, red.hist_keys[a:b] % per, counts, found)
+        targets += _descend(root, FIRST_BITS, red.hist_keys[a:b] % per, counts)
     targets = _merge_targets(targets)
     while targets:
         for t in targets:
@@ -395,72 +373,72 @@ def _refine(
     t_prefix = np.array([t.prefix for t in targets], dtype=np.uint64)
     t_shift = np.array([64 - t.bits for t in targets], dtype=np.uint64)
     t_step = np.array([min(STEP_BITS, 64 - t.bits) for t in targets], dtype=np.uint64)
-    grouping = groups.grouping_of(t_group)
-    # Per grouping, lookup tables group -> target (a group has at most two targets: its two
-    # middle ranks may sit in two buckets).
-    luts: list[tuple[int, list[np.ndarray]]] = []
-    for j in np.unique(grouping):
-        lo, hi = int(groups.starts[j]), int(groups.starts[j + 1])
-        tables: list[np.ndarray] = []
-        for ti in np.flatnonzero(grouping == j):
-            g = int(t_group[ti]) - lo
-            for table in tables:
-                if table[g] < 0:
-                    table[g] = ti
-                    break
-            else:
-                table = np.full(hi - lo, -1, dtype=np.int64)
+    # Lookup tables group -> target (a group has at most two targets: its two middle ranks
+    # may sit in two buckets).
+    luts: list[np.ndarray] = []
+    for ti, g in enumerate(t_group):
+        for table in luts:
+            if table[g] < 0:
                 table[g] = ti
-                tables.append(table)
-        luts.append((int(j), tables))
-    got_t: list[np.ndarray] = []
-    got_u: list[np.ndarray] = []
-    hist: list[tuple[np.ndarray, ...]] = []
+                break
+        else:
+            table = np.full(groups.n_groups, -1, dtype=np.int64)
+            table[g] = ti
+            luts.append(table)
+    n_t = len(targets)
+    per = 1 << STEP_BITS
+    top = np.iinfo(np.uint64).max
 
-    def visit(idx: np.ndarray, values: np.ndarray) -> None:
+    def visit(idx: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+        """This chunk's part of the pass: collected (target, key) pairs, the histogram of
+        the next bits, and the smallest and largest key per target."""
+        hist = np.zeros(n_t * per, dtype=np.int64)
+        t_min = np.full(n_t, top, dtype=np.uint64)
+        t_max = np.zeros(n_t, dtype=np.uint64)
+        got_t, got_u = [], []
         ok = ~np.isnan(values)
-        if not ok.any():
-            return
         u = order_keys(values[ok])
         gids = groups.ids(idx[ok])
-        for j, tables in luts:
-            local = gids[:, j] - groups.starts[j]
-            for table in tables:
-                t = table[local]
-                rows = np.flatnonzero(t >= 0)
-                t, uu = t[rows], u[rows]
-                match = (uu >> t_shift[t]) == t_prefix[t]
-                t, uu = t[match], uu[match]
-                c = collect[t]
-                if c.any():
-                    got_t.append(t[c])
-                    got_u.append(uu[c])
-                if not c.all():
-                    th, uh = t[~c], uu[~c]
-                    mask = (np.uint64(1) << t_step[th]) - np.uint64(1)
-                    digit = ((uh >> (t_shift[th] - t_step[th])) & mask).astype(np.int64)
-                    keys = th * (1 << STEP_BITS) + digit
-                    hist.append(_key_stats(keys, np.ones(len(keys), np.int64), uh, uh))
+        for table in luts:
+            t = table[gids]
+            rows, _ = np.nonzero(t >= 0)
+            t, uu = t[t >= 0], u[rows]
+            match = (uu >> t_shift[t]) == t_prefix[t]
+            t, uu = t[match], uu[match]
+            c = collect[t]
+            got_t.append(t[c])
+            got_u.append(uu[c])
+            th, uh = t[~c], uu[~c]
+            if len(th):
+                mask = (np.uint64(1) << t_step[th]) - np.uint64(1)
+                digit = ((uh >> (t_shift[th] - t_step[th])) & mask).astype(np.int64)
+                hist += np.bincount(th * per + digit, minlength=n_t * per)
+                np.minimum.at(t_min, th, uh)
+                np.maximum.at(t_max, th, uh)
+        return np.concatenate(got_t), np.concatenate(got_u), hist, t_min, t_max
 
-    scan(visit)
-    all_t = np.concatenate(got_t) if got_t else np.zeros(0, dtype=np.int64)
-    all_u = np.concatenate(got_u) if got_u else np.zeros(0, dtype=np.uint64)
+    hist = np.zeros(n_t * per, dtype=np.int64)  # next bits of each histogrammed bucket
+    t_min = np.full(n_t, top, dtype=np.uint64)  # smallest and largest key in each bucket:
+    t_max = np.zeros(n_t, dtype=np.uint64)  # equal when one value fills it
+    got_t: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    got_u: list[np.ndarray] = [np.zeros(0, dtype=np.uint64)]
+    for ct, cu, h, lo, hi in scan(visit):
+        got_t.append(ct)
+        got_u.append(cu)
+        hist += h
+        np.minimum(t_min, lo, out=t_min)
+        np.maximum(t_max, hi, out=t_max)
+    all_t, all_u = np.concatenate(got_t), np.concatenate(got_u)
     order = np.argsort(all_t, kind="stable")
     all_t, all_u = all_t[order], all_u[order]
-    if hist:
-        hk, hc, hlo, hhi = _key_stats(*(np.concatenate(p) for p in zip(*hist, strict=True)))
-    else:
-        hk, hc = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        hlo = hhi = np.zeros(0, dtype=np.uint64)
-    per = 1 << STEP_BITS
     out: list[_Target] = []
     for i, t in enumerate(targets):
         if collect[i]:
             a, b = np.searchsorted(all_t, [i, i + 1])
-            held, vals = b - a, np.sort(all_u[a:b])
+            held, vals = int(b - a), np.sort(all_u[a:b])
         else:
-            a, b = np.searchsorted(hk, [i * per, (i + 1) * per])
-            held = int(hc[a:b].sum())
+            counts = hist[i * per : (i + 1) * per]
+            held = int(counts.sum())
         if held != t.count:
             raise RuntimeError(
                 f"median of group {t.group}: found {held} of {t.count} values; the written "
@@ -469,9 +447,13 @@ def _refine(
         if collect[i]:
             for r_group, r in t.ranks:
                 found[(t.group, r_group)] = float(from_order_keys(vals[r : r + 1])[0])
+        elif t_min[i] == t_max[i]:  # one value fills the bucket
+            v = float(from_order_keys(t_min[i : i + 1])[0])
+            for r_group, _ in t.ranks:
+                found[(t.group, r_group)] = v
         else:
-            step = int(t_step[i])
-            out += _descend(t, step, hk[a:b] % per, hc[a:b], found, hlo[a:b], hhi[a:b])
+            digits = np.flatnonzero(counts)
+            out += _descend(t, int(t_step[i]), digits, counts[digits])
     return _merge_targets(out)
 
 

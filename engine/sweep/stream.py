@@ -36,7 +36,8 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,9 @@ from engine.sweep.dataset import (
     out_kind,
     partition_name,
     partition_table,
-    read_column,
+    read_spill,
     write_partition,
+    write_spill,
 )
 from engine.sweep.nb import METRICS, sweep_nb
 from engine.sweep.prepare import CodeCache, SweepInputs, chunk_arrays, kernel_args
@@ -179,18 +181,20 @@ class _Job:
     top: int
     folder: str
     n_parts: int
-    only: str | None  # write this metric column alone (no --out), else every column
+    rows: bool  # write the rows (--out), else only the spill
     chunk: int
 
     def finish(self, part: int, start: int, metrics: np.ndarray) -> Reduction:
-        """Write partition ``part`` (rows from ``start``) and return its reductions."""
-        idx = self.grid.indices(start, start + len(metrics))
+        """Write partition ``part`` (rows from ``start``) and its spill; return its
+        reductions."""
+        g = self.grid
+        idx = g.indices(start, start + len(metrics))
         red = Reduction(self.groups, self.metric, self.ascending, self.top)
         red.add(start, idx, metrics)
-        g = self.grid
-        table = partition_table(g.keys, g.values, start, idx, metrics, METRICS, self.only)
-        name = partition_name(part, self.n_parts)
-        write_partition(self.folder, name, table, () if self.only else g.keys)
+        if self.rows:
+            table = partition_table(g.keys, g.values, start, idx, metrics, METRICS)
+            write_partition(self.folder, partition_name(part, self.n_parts), table, g.keys)
+        write_spill(self.folder, part, idx, metrics[:, red.col], g.shape)
         return red
 
 
@@ -359,7 +363,7 @@ def stream_plan(
         top,
         str(staging.path),
         len(bounds),
-        None if kind else metric,
+        kind is not None,
         chunk,
     )
     red = Reduction(groups, metric, ascending, top)
@@ -369,11 +373,13 @@ def stream_plan(
             kernel = _run_dask(job, red, bounds, dask, progress)
         else:
             kernel = _run_local(job, red, bounds, progress)
-        names = [partition_name(p, len(bounds)) for p in range(len(bounds))]
 
-        def scan(visit: Any) -> None:
-            for (a, b), name in zip(bounds, names, strict=True):
-                visit(grid.indices(a, b), read_column(staging.path / name, metric))
+        def scan(visit: Any) -> Iterator[Any]:
+            def one(part: int) -> Any:
+                return visit(*read_spill(staging.path, part))
+
+            with ThreadPoolExecutor(2, thread_name_prefix="runoff-median") as pool:
+                yield from pool.map(one, range(len(bounds)))
 
         medians = exact_medians(red, scan)
         attrs = _attrs(plan, metric, time.perf_counter() - t0, kernel)

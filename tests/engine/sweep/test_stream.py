@@ -152,10 +152,9 @@ def test_exact_medians_equal_pandas(collect: int, budget: int) -> None:
         red.merge(r)
     passes = []
 
-    def scan(visit) -> None:
+    def scan(visit) -> list:
         passes.append(1)
-        for a, b in parts:
-            visit(idx[a:b], col[a:b])
+        return [visit(idx[a:b], col[a:b]) for a, b in parts]
 
     med = exact_medians(red, scan, collect=collect, budget=budget)
     df = pd.DataFrame(
@@ -175,7 +174,8 @@ def test_exact_medians_equal_pandas(collect: int, budget: int) -> None:
     for h in heatmaps(red, med):
         pd.testing.assert_frame_equal(h.median, pivot(df, h.x, h.y, "sharpe", "median"))
         pd.testing.assert_frame_equal(h.best, pivot(df, h.x, h.y, "sharpe", "best"))
-    assert 1 <= len(passes) <= 4
+    # 12 streamed bits, then 8 per pass: at most 7 passes; 2 or 3 with room to collect.
+    assert 1 <= len(passes) <= (7 if collect < 1000 else 3)
     key = np.where(np.isnan(-col), np.inf, -col)
     assert top_frame(red)["combo"].tolist() == np.argsort(key, kind="stable")[:5].tolist()
 
@@ -187,7 +187,7 @@ def test_medians_of_a_group_without_values_are_nan() -> None:
     red = Reduction(groups, "sharpe", False, 3)
     idx = np.array([[0], [0], [1], [1]])
     red.add(0, idx, m)
-    med = exact_medians(red, lambda visit: visit(idx, m[:, METRICS.index("sharpe")]))
+    med = exact_medians(red, lambda visit: [visit(idx, m[:, METRICS.index("sharpe")])])
     assert med[0] == 0.6 and math.isnan(med[1])
     table = marginals(red, med)
     assert table["count"].tolist() == [2, 2] and math.isnan(table["min"].iloc[1])
