@@ -64,7 +64,16 @@ class Mode:
     vbt_sample: int
     ref_sample: int
     memory_sizes: tuple[int, ...]
+    stream_combos: int = 1_000_000
+    """Combinations of the end-to-end streamed run (sampled from :data:`BIG_GRID`)."""
+    stream_memory: tuple[int, ...] = (100_000, 1_000_000, 10_000_000)
+    """Sizes of the streamed peak-memory rows (local, then the Dask client at the first and
+    last size), on :data:`STREAM_MEMORY_WINDOW`."""
 
+
+STREAM_MEMORY_WINDOW = ("2024-01-01", None)
+"""Window of the streamed memory rows: memory does not grow with the days (state per
+combination is O(1)), and 10^7 combinations over the whole history would take minutes."""
 
 FULL = Mode(
     "full", 10_000, None, None, vbt_sample=50, ref_sample=4, memory_sizes=(1_000, 10_000, 100_000)
@@ -77,6 +86,8 @@ QUICK = Mode(
     vbt_sample=10,
     ref_sample=2,
     memory_sizes=(1_000, 10_000),
+    stream_combos=100_000,
+    stream_memory=(10_000, 100_000),
 )
 
 
@@ -380,6 +391,48 @@ LIMITS: dict[str, Limit] = {
         True,
         floor=(10.0, 5.0),
         target=None,
+    ),
+    "stream": Limit(
+        "1.2 / (streamed sweep end to end / kernel alone), 10^6 combinations (quick: 10^5)",
+        "x",
+        1.2,
+        False,
+        floor=(0.9, 0.6),
+    ),
+    "stream_10s": Limit(
+        "10 s / streamed sweep end to end, 10^6 combinations (quick: 10^5; target full only)",
+        "s",
+        10.0,
+        False,
+        floor=(0.2, 0.2),
+    ),
+    "stream_memory": Limit(
+        "1 GB / peak RSS of a streamed sweep of 10^7 sampled combinations (quick: 10^5)",
+        "MB",
+        1024.0,
+        False,
+        floor=(1.0, 1.0),
+    ),
+    "stream_flat": Limit(
+        "1.2 x peak RSS at 10^5 / peak RSS at 10^7 (quick: 10^4, 10^5): flat within 20%",
+        "x",
+        1.0,
+        True,
+        floor=(1.0, 0.9),
+    ),
+    "dask_client": Limit(
+        "600 MB / --dask local:2 client peak RSS at 10^7 (quick: 10^5)",
+        "MB",
+        600.0,
+        False,
+        floor=(1.0, 1.0),
+    ),
+    "dask_flat": Limit(
+        "1.2 x client peak RSS at 10^5 / at 10^7 (quick: 10^4, 10^5)",
+        "x",
+        1.0,
+        True,
+        floor=(1.0, 0.9),
     ),
     "cache": Limit(
         "cold-process compile / warm (numba cache) process",

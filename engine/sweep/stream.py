@@ -36,7 +36,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from data.errors import ParameterError
+from data.store import Store
 from engine.metric_registry import check_metric
 from engine.sweep.chunks import SweepPlan
 from engine.sweep.dataset import (
@@ -59,6 +60,7 @@ from engine.sweep.dataset import (
     write_partition,
     write_spill,
 )
+from engine.sweep.distributed import parse_address
 from engine.sweep.nb import METRICS, sweep_nb
 from engine.sweep.prepare import CodeCache, SweepInputs, chunk_arrays, kernel_args
 from engine.sweep.reduce import (
@@ -70,6 +72,7 @@ from engine.sweep.reduce import (
     marginals,
     top_frame,
 )
+from engine.sweep.run import SORT_METRICS, check_top, plan_sweep
 from strategies import Grid, Strategy
 from strategies.errors import GridError
 
@@ -332,9 +335,6 @@ def stream_plan(
     progress : a progress bar on stderr.
     partition, chunk : combinations per partition (file, Dask task) and per kernel call.
     """
-    from engine.sweep.distributed import parse_address
-    from engine.sweep.run import SORT_METRICS, check_top
-
     check_metric(metric)
     check_top(top)
     grid = plan.grid
@@ -414,6 +414,24 @@ def stream_plan(
     )
 
 
+def stream_sweep(
+    strategy: Strategy | str,
+    grid: Grid | Mapping[str, Sequence] | None = None,
+    *,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    store: Store | None = None,
+    **options: Any,
+) -> SweepSummary:
+    """Plan a sweep (:func:`engine.sweep.run.plan_sweep`: grid validated before any data is
+    loaded) and stream it (:func:`stream_plan`; ``options``: metric, top, pairs, out, dask,
+    progress, partition, chunk)."""
+    plan = plan_sweep(strategy, grid, start=start, end=end, sample=sample, seed=seed, store=store)
+    return stream_plan(plan, **options)
+
+
 def _attrs(plan: SweepPlan, metric: str, seconds: float, kernel: float) -> dict[str, Any]:
     n = plan.inputs.n_days
     return {
@@ -441,4 +459,5 @@ __all__ = [
     "partition_bounds",
     "partition_metrics",
     "stream_plan",
+    "stream_sweep",
 ]

@@ -40,6 +40,12 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     }
     assert 0.0 <= doc["deflated_sharpe"]["dsr"] <= 1.0
     assert doc["window"]["days"] > 5000
+    marginals = {(m["key"], m["value"]): m for m in doc["marginals"]}
+    assert set(marginals) == {("weights.contraction", v) for v in (0, 0.5, 1)} | {
+        ("rebalance.band", v) for v in (0.02, 0.1)
+    }
+    assert marginals[("rebalance.band", 0.1)]["count"] == 3
+    assert doc["heatmaps"] == [] and doc["kernel_seconds"] > 0
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", "/"])
@@ -103,6 +109,8 @@ def test_report_and_guards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         ),
         (["--out", "results.xlsx"], "unknown format"),
         (["--dask", "somewhere"], "--dask"),
+        (["--dask", "tcp://10.0.0.5:8786"], "give --out on a file system the workers share"),
+        (["--out", "."], "not a sweep dataset"),
         (["--heatmap", "rebalance.band,nope"], "not a swept key"),
         (["--sample", "0"], "sample size"),
     ],
