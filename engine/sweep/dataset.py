@@ -266,10 +266,10 @@ def iter_tables(staging: Staging) -> Iterator[Any]:
 def commit_file(staging: Staging, out: str | os.PathLike[str]) -> Path:
     """Assemble the staged partitions into one ``.parquet`` (a row group per partition) or
     ``.csv`` file, written to a temporary file renamed to ``out``. Memory: one partition."""
-    from engine.sweep.output import atomic_write
-
     _clean(staging.path)
-    suffix = Path(out).suffix.lower()
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    suffix = target.suffix.lower()
 
     def parquet(tmp: Path) -> None:
         import pyarrow.parquet as pq
@@ -289,4 +289,5 @@ def commit_file(staging: Staging, out: str | os.PathLike[str]) -> Path:
             for i, table in enumerate(iter_tables(staging)):
                 table.to_pandas().to_csv(fh, header=i == 0, index=False)
 
-    return atomic_write(out, parquet if suffix == ".parquet" else csv)
+    _atomic(target, parquet if suffix == ".parquet" else csv)
+    return target
