@@ -2,7 +2,8 @@
 
 A streamed sweep never holds every row: each chunk of results is folded into a
 :class:`Reduction` (and written to disk by :mod:`engine.sweep.dataset`), and reductions merge
-(:meth:`Reduction.merge`) in any order to the same result:
+(:meth:`Reduction.merge`) in any order to the same result (the Sharpe spread's float sums up
+to rounding; the sweep merges in partition order, so local and Dask runs agree bit for bit):
 
 * the best ``top`` rows by the metric, in the order of :func:`engine.sweep.run.results_frame`
   (best first, NaN last, ties in grid order);
@@ -16,8 +17,9 @@ A streamed sweep never holds every row: each chunk of results is folded into a
 The medians are exact (equal to ``DataFrame.groupby(...).median()`` of the full table): a
 radix selection over the metric's order keys. The streamed histogram places each group's
 middle rank(s) in one 12-bit bucket; each later pass over the written rows (``scan``, one
-partition at a time) either histograms the next 16 bits of the values in that bucket or, once
-the bucket holds at most ``collect`` values, collects them and selects the rank. Memory is
+partition at a time) either histograms the next 8 bits of the values in that bucket or, once
+the bucket holds at most ``collect`` values, collects them and selects the rank; a bucket whose
+smallest and largest key are equal holds one value (ties, however many, end there). Memory is
 bounded by the groups and the collection budget, never by the number of rows; a sweep usually
 needs two passes over its metric column.
 """
