@@ -87,7 +87,7 @@ QUICK = Mode(
     ref_sample=2,
     memory_sizes=(1_000, 10_000),
     stream_combos=100_000,
-    stream_memory=(10_000, 100_000),
+    stream_memory=(100_000, 300_000),
 )
 
 
@@ -407,28 +407,28 @@ LIMITS: dict[str, Limit] = {
         floor=(0.2, 0.2),
     ),
     "stream_memory": Limit(
-        "1 GB / peak RSS of a streamed sweep of 10^7 sampled combinations (quick: 10^5)",
+        "1 GB / peak RSS of a streamed sweep of 10^7 sampled combinations (quick: 3 x 10^5)",
         "MB",
         1024.0,
         False,
         floor=(1.0, 1.0),
     ),
     "stream_flat": Limit(
-        "1.2 x peak RSS at 10^5 / peak RSS at 10^7 (quick: 10^4, 10^5): flat within 20%",
+        "1.2 x peak RSS at 10^5 / peak RSS at 10^7 (quick: 3 x 10^5): flat within 20%",
         "x",
         1.0,
         True,
         floor=(1.0, 0.9),
     ),
     "dask_client": Limit(
-        "600 MB / --dask local:2 client peak RSS at 10^7 (quick: 10^5)",
+        "600 MB / --dask local:2 client peak RSS at 10^7 (quick: 3 x 10^5)",
         "MB",
         600.0,
         False,
         floor=(1.0, 1.0),
     ),
     "dask_flat": Limit(
-        "1.2 x client peak RSS at 10^5 / at 10^7 (quick: 10^4, 10^5)",
+        "1.2 x client peak RSS at 10^5 / at 10^7 (quick: 3 x 10^5)",
         "x",
         1.0,
         True,

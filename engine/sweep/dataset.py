@@ -180,9 +180,10 @@ def _save(path: Path, a: np.ndarray) -> None:
 
 
 def read_spill(folder: str | os.PathLike[str], part: int) -> tuple[np.ndarray, np.ndarray]:
-    """Partition ``part``'s value indices (int64, shape (k, n_keys)) and metric (k,)."""
+    """Partition ``part``'s value indices (shape (k, n_keys), the smallest unsigned type that
+    holds them) and metric (k,)."""
     spill = Path(folder) / SPILL
-    idx = np.load(spill / f"{part}.idx.npy", allow_pickle=False).astype(np.int64)
+    idx = np.load(spill / f"{part}.idx.npy", allow_pickle=False)
     return idx, np.load(spill / f"{part}.val.npy", allow_pickle=False)
 
 

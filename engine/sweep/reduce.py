@@ -36,11 +36,12 @@ import pandas as pd
 
 from engine.metric_registry import INT_COLUMNS
 from engine.sweep.nb import ANNUAL, METRICS
+from engine.sweep.reduce_nb import STEP, refine_nb
 
 SIGN = np.uint64(1 << 63)
 FIRST_BITS = 12
 """Bits of the order key histogrammed while streaming (sign and exponent)."""
-STEP_BITS = 8
+STEP_BITS = STEP
 """Further bits histogrammed per pass over the written rows."""
 COLLECT = 2**16
 """A target bucket with at most this many values is collected and selected directly."""
@@ -121,6 +122,17 @@ class Groups:
     @property
     def n_groupings(self) -> int:
         return len(self.starts) - 1
+
+    def layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each grouping's keys and width, as the kernels read them: int64 arrays of shape
+        (n_groupings,): ``x`` (a key's position), ``y`` (the pair's second key, -1 for a
+        key's values) and ``width`` (the number of values of ``x``). Group of a row:
+        ``starts[j] + idx[y] * width[j] + idx[x]`` (or ``starts[j] + idx[x]``)."""
+        n = len(self.keys)
+        x = np.array([*range(n), *(p[0] for p in self.pairs)], dtype=np.int64)
+        y = np.array([-1] * n + [p[1] for p in self.pairs], dtype=np.int64)
+        width = np.array([len(self.values[i]) for i in x], dtype=np.int64)
+        return x, y, width
 
     def ids(self, idx: np.ndarray) -> np.ndarray:
         """Group ids of value-index rows ``idx`` (k, n_keys): int64 array (k, n_groupings)."""
@@ -368,87 +380,70 @@ def _refine(
     scan: Scan,
     found: dict[tuple[int, int], float],
 ) -> list[_Target]:
-    """One pass over the rows: collect the values of the ``collect`` buckets and select their
-    ranks (into ``found``); histogram the next bits of the others. Returns the narrower
-    targets still to resolve."""
+    """One pass over the rows (:func:`engine.sweep.reduce_nb.refine_nb` per chunk): collect
+    the values of the ``collect`` buckets and select their ranks (into ``found``); histogram
+    the next bits of the others. Returns the narrower targets still to resolve."""
+    n_t = len(targets)
     t_group = np.array([t.group for t in targets], dtype=np.int64)
     t_prefix = np.array([t.prefix for t in targets], dtype=np.uint64)
     t_shift = np.array([64 - t.bits for t in targets], dtype=np.uint64)
     t_step = np.array([min(STEP_BITS, 64 - t.bits) for t in targets], dtype=np.uint64)
-    # Lookup tables group -> target (a group has at most two targets: its two middle ranks
-    # may sit in two buckets).
-    luts: list[np.ndarray] = []
+    # A group has at most two targets: its two middle ranks may sit in two buckets.
+    first = np.full(groups.n_groups, -1, dtype=np.int64)
+    second = np.full(groups.n_groups, -1, dtype=np.int64)
     for ti, g in enumerate(t_group):
-        for table in luts:
-            if table[g] < 0:
-                table[g] = ti
-                break
+        if first[g] < 0:
+            first[g] = ti
         else:
-            table = np.full(groups.n_groups, -1, dtype=np.int64)
-            table[g] = ti
-            luts.append(table)
-    n_t = len(targets)
-    per = 1 << STEP_BITS
-    top = np.iinfo(np.uint64).max
+            second[g] = ti
+
+    gx, gy, gwidth = groups.layout()
 
     def visit(idx: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
-        """This chunk's part of the pass: collected (target, key) pairs, the histogram of
-        the next bits, and the smallest and largest key per target."""
-        hist = np.zeros(n_t * per, dtype=np.int64)
-        t_min = np.full(n_t, top, dtype=np.uint64)
-        t_max = np.zeros(n_t, dtype=np.uint64)
-        got_t, got_u = [], []
-        ok = ~np.isnan(values)
-        u = order_keys(values[ok])
-        gids = groups.ids(idx[ok])
-        for table in luts:
-            t = table[gids]
-            rows, _ = np.nonzero(t >= 0)
-            t, uu = t[t >= 0], u[rows]
-            match = (uu >> t_shift[t]) == t_prefix[t]
-            t, uu = t[match], uu[match]
-            c = collect[t]
-            got_t.append(t[c])
-            got_u.append(uu[c])
-            th, uh = t[~c], uu[~c]
-            if len(th):
-                mask = (np.uint64(1) << t_step[th]) - np.uint64(1)
-                digit = ((uh >> (t_shift[th] - t_step[th])) & mask).astype(np.int64)
-                hist += np.bincount(th * per + digit, minlength=n_t * per)
-                np.minimum.at(t_min, th, uh)
-                np.maximum.at(t_max, th, uh)
-        return np.concatenate(got_t), np.concatenate(got_u), hist, t_min, t_max
+        return refine_nb(
+            np.ascontiguousarray(idx),
+            gx,
+            gy,
+            groups.starts,
+            gwidth,
+            order_keys(values),
+            ~np.isnan(values),
+            first,
+            second,
+            t_shift,
+            t_prefix,
+            t_step,
+            collect,
+        )
 
+    per = 1 << STEP_BITS
     hist = np.zeros(n_t * per, dtype=np.int64)  # next bits of each histogrammed bucket
-    t_min = np.full(n_t, top, dtype=np.uint64)  # smallest and largest key in each bucket:
-    t_max = np.zeros(n_t, dtype=np.uint64)  # equal when one value fills it
-    got_t: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    got_u: list[np.ndarray] = [np.zeros(0, dtype=np.uint64)]
-    for ct, cu, h, lo, hi in scan(visit):
-        got_t.append(ct)
-        got_u.append(cu)
+    t_min = np.full(n_t, np.iinfo(np.uint64).max, dtype=np.uint64)  # smallest and largest
+    t_max = np.zeros(n_t, dtype=np.uint64)  # key in each bucket: equal when one value fills it
+    pieces: list[list[np.ndarray]] = [[] for _ in range(n_t)]
+    wanted = np.flatnonzero(collect)
+    for h, lo, hi, offsets, values in scan(visit):
         hist += h
         np.minimum(t_min, lo, out=t_min)
         np.maximum(t_max, hi, out=t_max)
-    all_t, all_u = np.concatenate(got_t), np.concatenate(got_u)
-    order = np.argsort(all_t, kind="stable")
-    all_t, all_u = all_t[order], all_u[order]
+        for w in wanted:
+            if offsets[w + 1] > offsets[w]:
+                pieces[w].append(values[offsets[w] : offsets[w + 1]])
     out: list[_Target] = []
     for i, t in enumerate(targets):
-        if collect[i]:
-            a, b = np.searchsorted(all_t, [i, i + 1])
-            held, vals = int(b - a), np.sort(all_u[a:b])
-        else:
-            counts = hist[i * per : (i + 1) * per]
-            held = int(counts.sum())
+        counts = hist[i * per : (i + 1) * per]
+        held = int(sum(len(p) for p in pieces[i]) if collect[i] else counts.sum())
         if held != t.count:
             raise RuntimeError(
                 f"median of group {t.group}: found {held} of {t.count} values; the written "
                 "rows changed during the sweep"
             )
         if collect[i]:
+            vals = np.concatenate(pieces[i])
             for r_group, r in t.ranks:
-                found[(t.group, r_group)] = float(from_order_keys(vals[r : r + 1])[0])
+                found[(t.group, r_group)] = float(
+                    from_order_keys(np.partition(vals, r)[r : r + 1])[0]
+                )
         elif t_min[i] == t_max[i]:  # one value fills the bucket
             v = float(from_order_keys(t_min[i : i + 1])[0])
             for r_group, _ in t.ranks:

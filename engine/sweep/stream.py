@@ -17,9 +17,10 @@ partition the exact medians are found by passes over the written metric column. 
 with the partitions in flight, the groups and ``top``, never with the grid: the grid itself is
 addressed by position (a sample is drawn again per chunk, :mod:`strategies.sample`).
 
-Locally a background thread runs the kernel one partition ahead (numba releases the GIL)
-while the calling thread writes and reduces the previous partition; Ctrl-C stops both (the
-kernel after its current call) and removes the staged rows. On Dask (``local:N`` or a scheduler
+Locally one background thread prepares each chunk's kernel inputs, another runs the kernel
+(numba releases the GIL) a partition ahead, and the calling thread writes and reduces the
+previous partition; Ctrl-C stops all three (the kernel after its current call) and removes
+the staged rows. On Dask (``local:N`` or a scheduler
 address) each task runs one partition, writes its own file (idempotent name, atomic rename)
 and returns only its reductions, which the client merges in partition order as tasks complete
 (the progress bar counts completed tasks); a task lost with its worker or failing is run again
@@ -151,18 +152,15 @@ def partition_metrics(
     stop: int,
     chunk: int = CHUNK,
     cache: CodeCache | None = None,
-    stop_event: threading.Event | None = None,
 ) -> tuple[np.ndarray, float]:
     """Metrics of combinations ``start:stop`` (kernel calls of ``chunk`` combinations) and
-    the seconds spent inside the kernel; stops early (rows left unset) once ``stop_event``
-    is set."""
+    the seconds spent inside the kernel (a Dask task's partition; the kernel-alone
+    benchmark)."""
     cache = cache if cache is not None else CodeCache()
     out = np.empty((stop - start, len(METRICS)))
     kernel = 0.0
     last = inputs.n_days - 1
     for a in range(start, stop, chunk):
-        if stop_event is not None and stop_event.is_set():
-            break
         b = min(a + chunk, stop)
         args = kernel_args(inputs, chunk_arrays(inputs, strategy, grid, a, b, cache), 0, last)
         t = time.perf_counter()
@@ -215,40 +213,82 @@ def _bar(total: int, enabled: bool, desc: str) -> Any:
     return tqdm(total=total, unit="combo", unit_scale=True, file=sys.stderr, leave=False, desc=desc)
 
 
+def _put(q: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
+    """Put ``item`` on ``q`` unless ``stop`` is set first; True when it was put."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _get(q: queue.Queue[Any], stop: threading.Event) -> Any:
+    """The next item of ``q``, or None once ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            return q.get(timeout=0.05)
+        except queue.Empty:
+            continue
+    return None
+
+
 def _run_local(job: _Job, red: Reduction, bounds: list[tuple[int, int]], progress: bool) -> float:
-    """Partitions here: a background thread runs the kernel (numba releases the GIL) one
-    partition ahead while this thread writes and reduces. Ctrl-C lands on this thread; the
-    kernel thread stops after its current kernel call."""
+    """Partitions here, on three threads: one prepares the kernel's inputs chunk by chunk
+    (regime codes, tables, parameters), one runs the kernel (numba releases the GIL) and
+    assembles partitions, and this one writes and reduces the previous partition. Queues of
+    one or two items bound the memory. Ctrl-C lands on this thread; the others stop after
+    their current step. An error on any thread is raised here."""
+    chunks: queue.Queue[Any] = queue.Queue(maxsize=2)
     results: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
     kernel = [0.0]
+    last = job.inputs.n_days - 1
 
-    def put(item: Any) -> None:
-        while not stop.is_set():
-            try:
-                results.put(item, timeout=0.05)
-                return
-            except queue.Full:
-                continue
-
-    def produce() -> None:
+    def prepare() -> None:
         try:
             cache = CodeCache()
-            for part, (a, b) in enumerate(bounds):
-                metrics, k = partition_metrics(
-                    job.inputs, job.strategy, job.grid, a, b, job.chunk, cache, stop
-                )
-                if stop.is_set():
-                    return
-                kernel[0] += k
-                put((part, a, metrics))
-            put(None)
-        except BaseException as e:  # handed to the consumer, which raises it
-            put(e)
+            for part, (p0, p1) in enumerate(bounds):
+                for a in range(p0, p1, job.chunk):
+                    b = min(a + job.chunk, p1)
+                    arrays = chunk_arrays(job.inputs, job.strategy, job.grid, a, b, cache)
+                    if not _put(
+                        chunks, (part, a, b, kernel_args(job.inputs, arrays, 0, last)), stop
+                    ):
+                        return
+        except BaseException as e:  # handed on to this thread, which raises it
+            _put(chunks, e, stop)
 
-    worker = threading.Thread(target=produce, name="runoff-sweep-kernel", daemon=True)
+    def run() -> None:
+        try:
+            for part, (p0, p1) in enumerate(bounds):
+                metrics = np.empty((p1 - p0, len(METRICS)))
+                done = p0
+                while done < p1:
+                    item = _get(chunks, stop)
+                    if item is None:
+                        return
+                    if isinstance(item, BaseException):
+                        raise item
+                    _, a, b, args = item
+                    t = time.perf_counter()
+                    metrics[a - p0 : b - p0] = sweep_nb(*args)
+                    kernel[0] += time.perf_counter() - t
+                    done = b
+                if not _put(results, (part, p0, metrics), stop):
+                    return
+            _put(results, None, stop)
+        except BaseException as e:
+            _put(results, e, stop)
+
+    threads = [
+        threading.Thread(target=prepare, name="runoff-sweep-setup", daemon=True),
+        threading.Thread(target=run, name="runoff-sweep-kernel", daemon=True),
+    ]
     bar = _bar(job.grid.size, progress, "sweep")
-    worker.start()
+    for th in threads:
+        th.start()
     try:
         while True:
             item = results.get()
@@ -262,7 +302,8 @@ def _run_local(job: _Job, red: Reduction, bounds: list[tuple[int, int]], progres
                 bar.update(len(metrics))
     finally:
         stop.set()
-        worker.join()
+        for th in threads:
+            th.join()
         if bar is not None:
             bar.close()
     return kernel[0]
