@@ -234,28 +234,33 @@ def test_partition_writes_are_idempotent_and_atomic(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows"]
 
 
-def test_failed_sweep_leaves_the_previous_dataset(qt_plan, tmp_path: Path, monkeypatch) -> None:
-    """An error in the middle of a sweep (here: the third partition cannot be written)
-    leaves the previous dataset untouched and no staging folder; a finished sweep replaces
-    it."""
+@pytest.mark.parametrize("where", ["write_partition", "chunk_arrays", "sweep_nb"])
+def test_failed_sweep_leaves_the_previous_dataset(
+    qt_plan, tmp_path: Path, monkeypatch, where: str
+) -> None:
+    """An error in the middle of a sweep, on any of its threads (writing the third partition,
+    preparing a chunk, in the kernel) is raised, leaves the previous dataset untouched and no
+    staging folder; a finished sweep then replaces it."""
     import engine.sweep.stream as stream
 
     out = tmp_path / "rows"
     stream_plan(qt_plan, out=out, partition=200)
     before = sorted((p.name, p.read_bytes()) for p in out.iterdir())
-    real = stream.write_partition
+    real = getattr(stream, where)
+    calls = []
 
-    def fail_third(folder, name, table, dictionary=()):
-        if name.endswith("2.parquet"):
-            raise OSError("disk full")
-        return real(folder, name, table, dictionary)
+    def fail_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(f"{where} failed")
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(stream, "write_partition", fail_third)
-    with pytest.raises(OSError, match="disk full"):
-        stream_plan(qt_plan, out=out, partition=50)
+    monkeypatch.setattr(stream, where, fail_third)
+    with pytest.raises(OSError, match=f"{where} failed"):
+        stream_plan(qt_plan, out=out, partition=50, chunk=25)
     assert sorted((p.name, p.read_bytes()) for p in out.iterdir()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows"]
-    monkeypatch.setattr(stream, "write_partition", real)
+    monkeypatch.setattr(stream, where, real)
     stream_plan(qt_plan, out=out, partition=50)
     assert len(list(out.glob("part-*.parquet"))) == 6
     assert len(pd.read_parquet(out)) == 270
