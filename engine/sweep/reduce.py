@@ -45,8 +45,8 @@ STEP_BITS = STEP
 """Further bits histogrammed per pass over the written rows."""
 COLLECT = 2**16
 """A target bucket with at most this many values is collected and selected directly."""
-BUDGET = 2**22
-"""Most values collected in one pass (32 MB)."""
+BUDGET = 2**21
+"""Most values collected in one pass (16 MB of keys)."""
 _DENSE = 2**20
 """Largest dense ``bincount`` when counting keys (else sort and run-length)."""
 
