@@ -284,3 +284,14 @@ def test_out_kinds_and_refusals(tmp_path: Path) -> None:
 
 def test_sort_direction_of_best_rows() -> None:
     assert SORT_METRICS["volatility"] and not SORT_METRICS["sharpe"]
+
+
+def test_stream_options_fail_before_work(qt_plan) -> None:
+    from data.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="give --out on a file system the workers share"):
+        stream_plan(qt_plan, dask="tcp://10.0.0.5:8786")
+    with pytest.raises(GridError, match="two different swept keys"):
+        stream_plan(qt_plan, pairs=[("rebalance.band", "rebalance.band")])
+    with pytest.raises(GridError, match="unknown metric"):
+        stream_plan(qt_plan, metric="shrape")
