@@ -49,6 +49,12 @@ def _rows(report: dict, quick: bool) -> list[dict]:
             add(info["key"], info["ratio"], info["detail"])
             if info["key"] == "memory":
                 add("scaling", info["scaling"], info["scaling_detail"])
+            if info["key"] == "stream":
+                add("stream_10s", info["absolute_ratio"], info["absolute_detail"])
+            if info["key"] == "stream_memory":
+                add("stream_flat", info["flat"], info["flat_detail"])
+            if info["key"] == "dask_client":
+                add("dask_flat", info["flat"], info["flat_detail"])
     return rows
 
 

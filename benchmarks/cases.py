@@ -81,6 +81,20 @@ def two_leg_strategy() -> Strategy:
     return parse_strategy(d, "benchmarks:note_thesis_two_legs")
 
 
+BIG_GRID: dict[str, list] = {
+    **BENCH_GRID,
+    "weights.recession": [round(0.025 * i, 3) for i in range(13)],
+    "weights.qt_first_half": [round(0.3 + 0.05 * i, 2) for i in range(9)],
+    "weights.qt": [round(0.25 + 0.05 * i, 2) for i in range(11)],
+    "weights.drain": [round(0.4 + 0.05 * i, 2) for i in range(13)],
+}
+"""The benchmark grid with finer rule weights on the built-in note_thesis (equity, UST10Y and
+cash): 28,911,168 combinations (the same regime parameters, bands and costs: a quarter of the
+combinations trade daily; the first-half rule's equity weight from 0.3 to 0.7, so that with its
+Treasury weight of 0.3 it never sums above 1), sampled for the streamed rows (10^5 to 10^7
+combinations: block-drawn samples, :mod:`strategies.sample`)."""
+
+
 @dataclass(frozen=True)
 class Mode:
     """Sizes of one benchmark run."""
@@ -92,7 +106,16 @@ class Mode:
     vbt_sample: int
     ref_sample: int
     memory_sizes: tuple[int, ...]
+    stream_combos: int = 1_000_000
+    """Combinations of the end-to-end streamed run (sampled from :data:`BIG_GRID`)."""
+    stream_memory: tuple[int, ...] = (100_000, 1_000_000, 10_000_000)
+    """Sizes of the streamed peak-memory rows (local, then the Dask client at the first and
+    last size), on :data:`STREAM_MEMORY_WINDOW`."""
 
+
+STREAM_MEMORY_WINDOW = ("2024-01-01", None)
+"""Window of the streamed memory rows: memory does not grow with the days (state per
+combination is O(1)), and 10^7 combinations over the whole history would take minutes."""
 
 FULL = Mode(
     "full", 10_000, None, None, vbt_sample=50, ref_sample=4, memory_sizes=(1_000, 10_000, 100_000)
@@ -105,6 +128,8 @@ QUICK = Mode(
     vbt_sample=10,
     ref_sample=2,
     memory_sizes=(1_000, 10_000),
+    stream_combos=100_000,
+    stream_memory=(100_000, 300_000),
 )
 
 
@@ -116,6 +141,14 @@ def bench_grid(n: int, seed: int = 0, legs: int = 1) -> Grid:
         return expand_grid(two_leg_strategy(), BENCH_GRID, include_sweep=False, sample=n, seed=seed)
     s = load_strategy(BENCH_STRATEGY)
     return expand_grid(s, BENCH_GRID3, include_sweep=False, sample=n, seed=seed)
+
+
+def big_grid_options() -> list[str]:
+    """:data:`BIG_GRID` as ``runoff sweep`` options (``--grid-only --grid KEY=V1,...``)."""
+    opts = ["--grid-only"]
+    for k, v in BIG_GRID.items():
+        opts += ["--grid", f"{k}={','.join(str(x) for x in v)}"]
+    return opts
 
 
 @dataclass
@@ -422,6 +455,48 @@ LIMITS: dict[str, Limit] = {
         True,
         floor=(10.0, 5.0),
         target=None,
+    ),
+    "stream": Limit(
+        "1.2 / (streamed sweep end to end / kernel alone), 10^6 combinations (quick: 10^5)",
+        "x",
+        1.2,
+        False,
+        floor=(0.9, 0.6),
+    ),
+    "stream_10s": Limit(
+        "10 s / streamed sweep end to end, 10^6 combinations (quick: 10^5; target full only)",
+        "s",
+        10.0,
+        False,
+        floor=(0.2, 0.2),
+    ),
+    "stream_memory": Limit(
+        "1 GB / peak RSS of a streamed sweep of 10^7 sampled combinations (quick: 3 x 10^5)",
+        "MB",
+        1024.0,
+        False,
+        floor=(1.0, 1.0),
+    ),
+    "stream_flat": Limit(
+        "1.2 x peak RSS at 10^5 / peak RSS at 10^7 (quick: 3 x 10^5): flat within 20%",
+        "x",
+        1.0,
+        True,
+        floor=(1.0, 0.9),
+    ),
+    "dask_client": Limit(
+        "600 MB / --dask local:2 client peak RSS at 10^7 (quick: 3 x 10^5)",
+        "MB",
+        600.0,
+        False,
+        floor=(1.0, 1.0),
+    ),
+    "dask_flat": Limit(
+        "1.2 x client peak RSS at 10^5 / at 10^7 (quick: 3 x 10^5)",
+        "x",
+        1.0,
+        True,
+        floor=(1.0, 0.9),
     ),
     "cache": Limit(
         "cold-process compile / warm (numba cache) process",

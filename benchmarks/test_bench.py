@@ -1,4 +1,5 @@
-"""The benchmarks: fused sweep vs baselines (cases), time per combination-day, memory, cache.
+"""The benchmarks: fused sweep vs baselines (cases), time per combination-day, memory, cache,
+and the streamed sweep end to end (time against the kernel alone, peak memory, Dask client).
 
 Each test stores what ``python -m benchmarks`` needs in ``benchmark.extra_info``: ``kind``
 (``case`` or ``limit``), the measured value and the ratio the floors apply to.
@@ -11,12 +12,22 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from benchmarks.cases import CASES, KERNEL_ROWS, LIMITS, Case, Inputs, Mode, kernel_ratios
+from benchmarks.cases import (
+    CASES,
+    KERNEL_ROWS,
+    LIMITS,
+    STREAM_MEMORY_WINDOW,
+    Case,
+    Inputs,
+    Mode,
+    kernel_ratios,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,4 +177,91 @@ def test_kernels(benchmark, mode: Mode) -> None:
         ratio=LIMITS["kernels"].ratio(ratios[worst]),
         detail=f"{len(ratios)} kernels on {n:,} rows; worst {worst} "
         f"{ratios[worst]:,.0f}x; median {sorted(ratios.values())[len(ratios) // 2]:,.0f}x",
+    )
+
+
+def _timed_probe(*args: str) -> tuple[float, dict]:
+    """Wall time of a fresh probe process, from its start to its exit, and what it printed."""
+    t = time.perf_counter()
+    out = _probe(*args)
+    return time.perf_counter() - t, out
+
+
+def test_streamed_end_to_end(benchmark, mode: Mode) -> None:
+    """``runoff sweep`` over ``mode.stream_combos`` combinations sampled from the widened grid,
+    ``--out DIR/`` (every row written), timed from process start to exit; against the kernel
+    alone on the same combinations (a fresh process, set-up untimed)."""
+    window = [mode.start or "", mode.end or ""]
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, run = benchmark.pedantic(
+            lambda: _timed_probe("stream", str(mode.stream_combos), f"{tmp}/rows/", *window),
+            rounds=1,
+            iterations=1,
+        )
+        rows = sum(1 for _ in Path(tmp, "rows").glob("part-*.parquet"))
+    alone = _probe("kernel", str(mode.stream_combos), *window)
+    ratio = wall / alone["kernel_seconds"]
+    n = run["combos"] * run["n_days"]
+    ns = wall * alone["threads"] * 1e9 / n
+    benchmark.extra_info.update(
+        kind="limit",
+        key="stream",
+        measured=ratio,
+        ratio=LIMITS["stream"].ratio(ratio),
+        detail=f"{run['combos']:,} combinations x {run['n_days']:,} days: {wall:.1f} s end to end "
+        f"({ns:.2f} ns per combination-day per core; {rows} partitions written, peak RSS "
+        f"{run['peak_mb']:.0f} MB) vs {alone['kernel_seconds']:.1f} s of kernel alone "
+        f"({alone['kernel_seconds'] * alone['threads'] * 1e9 / n:.2f} ns); "
+        f"streaming {run['seconds']:.1f} s of which kernel {run['kernel_seconds']:.1f} s",
+        absolute=wall,
+        absolute_ratio=LIMITS["stream_10s"].ratio(wall),
+        absolute_detail=f"{wall:.1f} s end to end on {alone['threads']} threads",
+    )
+
+
+def _stream_memory(sizes: tuple[int, ...], dask: str = "") -> list[dict]:
+    start, end = STREAM_MEMORY_WINDOW
+    runs = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            runs.append(_probe("stream", str(n), f"{tmp}/rows/", start or "", end or "", dask))
+    return runs
+
+
+def test_streamed_memory(benchmark, mode: Mode) -> None:
+    """Peak resident memory of a streamed sweep (fresh process per size, every row written):
+    flat in the number of combinations."""
+    runs = benchmark.pedantic(lambda: _stream_memory(mode.stream_memory), rounds=1, iterations=1)
+    small, big = runs[0], runs[-1]
+    flat = 1.2 * small["peak_mb"] / big["peak_mb"]
+    benchmark.extra_info.update(
+        kind="limit",
+        key="stream_memory",
+        measured=big["peak_mb"],
+        ratio=LIMITS["stream_memory"].ratio(big["peak_mb"]),
+        detail="; ".join(f"{r['combos']:,}: peak RSS {r['peak_mb']:.0f} MB" for r in runs)
+        + f" ({runs[0]['n_days']:,} days)",
+        flat=flat,
+        flat_detail=f"{small['combos']:,}: {small['peak_mb']:.0f} MB, {big['combos']:,}: "
+        f"{big['peak_mb']:.0f} MB",
+    )
+
+
+def test_dask_client_memory(benchmark, mode: Mode) -> None:
+    """``--dask local:2``: the client's peak resident memory at the smallest and largest
+    streamed size (the workers are other processes)."""
+    sizes = (mode.stream_memory[0], mode.stream_memory[-1])
+    runs = benchmark.pedantic(lambda: _stream_memory(sizes, "local:2"), rounds=1, iterations=1)
+    small, big = runs
+    flat = 1.2 * small["peak_mb"] / big["peak_mb"]
+    benchmark.extra_info.update(
+        kind="limit",
+        key="dask_client",
+        measured=big["peak_mb"],
+        ratio=LIMITS["dask_client"].ratio(big["peak_mb"]),
+        detail="; ".join(f"{r['combos']:,}: client peak RSS {r['peak_mb']:.0f} MB" for r in runs)
+        + f" ({small['n_days']:,} days)",
+        flat=flat,
+        flat_detail=f"{small['combos']:,}: {small['peak_mb']:.0f} MB, {big['combos']:,}: "
+        f"{big['peak_mb']:.0f} MB",
     )

@@ -50,6 +50,7 @@ from engine.regimes.reference import (
     NL_UP,
 )
 from engine.sweep.fills_nb import simulate_orders_nb
+from engine.sweep.reduce_nb import STEP, refine_nb, refine_ref
 from engine.sweep.reference import simulate_orders_ref
 from strategies.families import FAMILIES
 
@@ -222,6 +223,67 @@ def _fills_example(rng: np.random.Generator, n: int) -> tuple:
 # ---------------------------------------------------------------- oracles
 
 
+_REFINE_SHAPE = (3, 4, 2)
+_REFINE_LAYOUT = (  # grouping x, y, width: each key's values, then the pair (key 0, key 1)
+    np.array([0, 1, 2, 0], dtype=np.int64),
+    np.array([-1, -1, -1, 1], dtype=np.int64),
+    np.array([3, 4, 2, 3], dtype=np.int64),
+)
+
+
+def _order_keys(x: np.ndarray) -> np.ndarray:
+    u = np.ascontiguousarray(x, dtype=np.float64).view(np.uint64)
+    return np.where(u >= np.uint64(1 << 63), ~u, u | np.uint64(1 << 63))
+
+
+def _refine_example(rng: np.random.Generator, n: int) -> tuple:
+    """Rows of a 3 x 4 x 2 grid with a metric (ties, NaN, signed zeros), and targets with
+    prefixes taken from rows of their group (so they match), of every width and kind."""
+    gx, gy, gwidth = _REFINE_LAYOUT
+    gstart = np.cumsum([0, *(gwidth * np.where(gy < 0, 1, 4))]).astype(np.int64)
+    idx = np.column_stack([rng.integers(0, s, n) for s in _REFINE_SHAPE]).astype(np.uint8)
+    values = rng.normal(0.5, 0.3, n)
+    values[rng.random(n) < 0.3] = 0.5  # ties
+    values = with_gaps(rng, values, 0.1)
+    values[rng.random(n) < 0.05] = -0.0
+    keys = _order_keys(values)
+    gids = gstart[:-1] + idx[:, gx] + np.where(gy < 0, 0, idx[:, np.maximum(gy, 0)] * gwidth)
+    n_groups = int(gstart[-1])
+    first = np.full(n_groups, -1, dtype=np.int64)
+    second = np.full(n_groups, -1, dtype=np.int64)
+    shift: list[int] = []
+    prefix: list[int] = []
+    step: list[int] = []
+    collect: list[bool] = []
+    for g in range(n_groups):
+        members = np.flatnonzero((gids == g).any(axis=1))
+        for table in (first, second):
+            if rng.random() < 0.3 or len(members) == 0:
+                break
+            bits = int(rng.choice([12, 20, 28, 60, 64]))
+            row = int(rng.choice(members))
+            table[g] = len(shift)
+            shift.append(64 - bits)
+            prefix.append(int(keys[row]) >> (64 - bits) if bits < 64 else int(keys[row]))
+            step.append(min(STEP, 64 - bits))
+            collect.append(bool(rng.random() < 0.5) or bits == 64)
+    return (
+        idx,
+        gx,
+        gy,
+        gstart,
+        gwidth,
+        keys,
+        ~np.isnan(values),
+        first,
+        second,
+        np.array(shift, dtype=np.uint64),
+        np.array(prefix, dtype=np.uint64),
+        np.array(step, dtype=np.uint64),
+        np.array(collect, dtype=np.bool_),
+    )
+
+
 def held(labels: np.ndarray, valid: np.ndarray, unknown: int) -> np.ndarray:
     """Labels where ``valid``, carried forward over invalid rows, ``unknown`` before the first
     valid row: the NaN rule every regime kernel follows, as a pandas expression."""
@@ -339,6 +401,54 @@ def plan_oracle(
     return order_weight, drift, st_arr
 
 
+def refine_numpy(
+    idx: np.ndarray,
+    gx: np.ndarray,
+    gy: np.ndarray,
+    gstart: np.ndarray,
+    gwidth: np.ndarray,
+    keys: np.ndarray,
+    ok: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    shift: np.ndarray,
+    prefix: np.ndarray,
+    step: np.ndarray,
+    collect: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """The refinement pass with NumPy fancy indexing: every (row, grouping) pair's group and
+    targets at once, a bincount for the histogram, a stable sort for the collected keys."""
+    n_t = len(shift)
+    per = 1 << STEP
+    idx = idx.astype(np.int64)
+    gids = gstart[:-1] + idx[:, gx] + np.where(gy < 0, 0, idx[:, np.maximum(gy, 0)] * gwidth)
+    gids, rows = gids[ok].ravel(), np.repeat(np.flatnonzero(ok), len(gx))
+    hist = np.zeros(n_t * per, dtype=np.int64)
+    lo = np.full(n_t, np.iinfo(np.uint64).max, dtype=np.uint64)
+    hi = np.zeros(n_t, dtype=np.uint64)
+    got_t, got_r = [], []
+    for table in (first, second):
+        t = table[gids] if len(gids) else np.zeros(0, dtype=np.int64)
+        m = t >= 0
+        t, r = t[m], rows[m]
+        key = keys[r]
+        m = (key >> shift[t]) == prefix[t]
+        t, r, key = t[m], r[m], key[m]
+        c = collect[t]
+        got_t.append(t[c])
+        got_r.append(r[c])
+        th, kh = t[~c], key[~c]
+        digit = (kh >> (shift[th] - step[th])) & ((np.uint64(1) << step[th]) - np.uint64(1))
+        hist += np.bincount(th * per + digit.astype(np.int64), minlength=n_t * per)
+        np.minimum.at(lo, th, kh)
+        np.maximum.at(hi, th, kh)
+    t, r = np.concatenate(got_t), np.concatenate(got_r)
+    order = np.lexsort((r, t))
+    offsets = np.zeros(n_t + 1, dtype=np.int64)
+    np.cumsum(np.bincount(t, minlength=n_t), out=offsets[1:])
+    return hist, lo, hi, offsets, keys[r[order]]
+
+
 def fills_vectorbt(
     closes: np.ndarray,
     close_c: np.ndarray,
@@ -376,6 +486,7 @@ _CORE: tuple[Parity, ...] = (
         oracle=weights_matrix,
     ),
     Parity("plan_orders", plan_orders_nb, plan_orders_ref, _plan_example, oracle=plan_oracle),
+    Parity("refine", refine_nb, refine_ref, _refine_example, oracle=refine_numpy),
     Parity(
         "simulate_orders",
         simulate_orders_nb,

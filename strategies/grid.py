@@ -2,8 +2,10 @@
 
 A grid comes from a strategy's ``[sweep]`` table and/or ``--grid KEY=V1,V2,...`` options.
 It is never enumerated up front: combination ``i`` of the full grid is the C-order (last key
-fastest) unravelling of ``i`` over the value lists, and a sampled grid stores only the
-chosen combinations. Keys are ordered as :meth:`Strategy.sweep_keys` lists them (regime
+fastest) unravelling of ``i`` over the value lists, and a sampled grid stores its sample
+compactly (:mod:`strategies.sample`: sorted flat positions, or per-block counts from which
+any chunk of the sample is drawn again), never a combinations x keys matrix; either way the
+parameters of combinations ``start:stop`` are computed per chunk (:meth:`Grid.indices`). Keys are ordered as :meth:`Strategy.sweep_keys` lists them (regime
 parameters first), so neighbouring combinations share regime parameters.
 
 Everything is validated before any work starts: unknown or non-sweepable keys, empty
@@ -23,12 +25,12 @@ import numpy as np
 from strategies.errors import GridError
 from strategies.keys import check_combinations, read_text, sweep_values, value_range
 from strategies.legs import EQUITY
+from strategies.sample import DENSE, BlockSample, FlatSample, block_sample, flat_sample
 from strategies.spec import Strategy
 
 DEFAULT_LIMIT = 10**7
 """Largest grid run without sampling (and largest sample)."""
-_DENSE = 2 * 10**7
-"""Grids up to this size are sampled by ``Generator.choice`` over flat indices."""
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def parse_grid_option(text: str) -> tuple[str, tuple]:
@@ -80,18 +82,25 @@ class Grid:
     strategy : the base strategy; each combination is ``strategy.replace(**combination)``.
     keys : dotted parameter keys, in :meth:`Strategy.sweep_keys` order.
     values : per key, the tuple of its values (typed: int, float or bool).
-    picks : None for the full product, else an int64 array of shape (n_combinations, n_keys)
-        of indices into ``values``, sorted in grid order (a sample).
+    picks : explicit combinations: an int64 array of shape (n_combinations, n_keys) of indices
+        into ``values`` (small sub-grids, e.g. one allocation table per distinct row), or None.
+    drawn : a sample (:class:`strategies.sample.FlatSample` or
+        :class:`strategies.sample.BlockSample`, in grid order), or None.
+
+    With neither, the grid is the full product.
     """
 
     strategy: Strategy
     keys: tuple[str, ...]
     values: tuple[tuple, ...]
     picks: np.ndarray | None = None
+    drawn: FlatSample | BlockSample | None = None
 
     def __post_init__(self) -> None:
         if self.picks is not None:
             self.picks.setflags(write=False)
+        if self.picks is not None and self.drawn is not None:
+            raise GridError("grid: give explicit picks or a drawn sample, not both")
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -106,51 +115,76 @@ class Grid:
     @property
     def size(self) -> int:
         """Number of combinations in this grid (the sample size for a sampled grid)."""
-        return self.full_size if self.picks is None else len(self.picks)
+        if self.picks is not None:
+            return len(self.picks)
+        if self.drawn is not None:
+            return self.drawn.size
+        return self.full_size
+
+    @property
+    def sampled(self) -> bool:
+        """True for a sample or explicit picks (not the full product)."""
+        return self.picks is not None or self.drawn is not None
 
     def __len__(self) -> int:
         return self.size
 
     def sample(self, n: int, seed: int = 0, *, limit: int = DEFAULT_LIMIT) -> Grid:
         """``n`` distinct combinations drawn uniformly at random, reproducibly from ``seed``,
-        without enumerating the grid (memory O(n) for large grids); returned in grid order."""
+        without enumerating the grid, returned in grid order (see :mod:`strategies.sample`:
+        grids up to 2 x 10^7 combinations keep 8 bytes per sampled combination, larger ones
+        O(n / 4096)). A sample of a sample draws sample positions the same way."""
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= limit:
             raise GridError(f"sample size {n!r}: expected an integer from 1 to {limit:,}")
+        n = int(n)
         if n > self.size:
             raise GridError(
                 f"sample size {n:,}: the grid has only {self.size:,} combinations; "
                 "run it whole or sample fewer"
             )
-        rng = np.random.default_rng(seed)
-        if self.picks is not None:
-            rows = np.sort(rng.choice(len(self.picks), size=n, replace=False))
-            return Grid(self.strategy, self.keys, self.values, self.picks[rows])
-        if self.full_size <= _DENSE:
-            flat = np.sort(rng.choice(self.full_size, size=n, replace=False))
-            return Grid(self.strategy, self.keys, self.values, self._unravel(flat))
-        # Huge grid: draw per-key indices, keep the first n distinct rows (n / size < 1/2).
-        got = np.empty((0, len(self.keys)), dtype=np.int64)
-        while len(got) < n:
-            m = max(2 * (n - len(got)), 64)
-            draw = np.column_stack([rng.integers(0, k, size=m) for k in self.shape])
-            rows = np.concatenate([got, draw.astype(np.int64)])
-            _, first = np.unique(rows, axis=0, return_index=True)
-            got = rows[np.sort(first)][:n]
-        order = np.lexsort(got.T[::-1])
-        return Grid(self.strategy, self.keys, self.values, got[order])
+        if self.sampled:
+            rows = flat_sample(self.size, n, seed).flat
+            if self.picks is None and self.full_size <= _INT64_MAX:
+                assert self.drawn is not None
+                return self._with(drawn=FlatSample(self.drawn.flat_at(rows)))
+            return self._with(picks=self.indices_at(rows))
+        if self.full_size <= DENSE or n > self.full_size // 2:
+            return self._with(drawn=flat_sample(self.full_size, n, seed))
+        return self._with(drawn=block_sample(self.full_size, n, seed))
+
+    def _with(self, **sample: Any) -> Grid:
+        return Grid(self.strategy, self.keys, self.values, **sample)
 
     def indices(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Value indices of combinations ``start:stop``: int64 array of shape (n, n_keys)."""
+        """Value indices of combinations ``start:stop``: int64 array of shape (n, n_keys),
+        read-only, computed for that range alone (a chunk of a sample is drawn again)."""
         stop = self.size if stop is None else min(stop, self.size)
         if not 0 <= start <= stop:
             raise GridError(f"combinations {start}:{stop}: outside the grid of {self.size:,}")
         if self.picks is not None:
             return self.picks[start:stop]
-        if self.full_size > np.iinfo(np.int64).max:
-            raise GridError(
-                f"a grid of {self.full_size:,} combinations cannot be enumerated; sample it"
-            )
-        return self._unravel(np.arange(start, stop, dtype=np.int64))
+        if self.drawn is not None:
+            out = self.drawn.indices(start, stop, self.shape)
+        else:
+            if self.full_size > _INT64_MAX:
+                raise GridError(
+                    f"a grid of {self.full_size:,} combinations cannot be enumerated; sample it"
+                )
+            out = self._unravel(np.arange(start, stop, dtype=np.int64))
+        out.setflags(write=False)
+        return out
+
+    def indices_at(self, rows: np.ndarray) -> np.ndarray:
+        """Value indices of the combinations at grid positions ``rows`` (any order): int64
+        array of shape (len(rows), n_keys), without enumerating the grid."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and not (0 <= rows.min() and rows.max() < self.size):
+            raise GridError(f"combinations {rows.min()}..{rows.max()}: outside the grid")
+        if self.picks is not None:
+            return self.picks[rows]
+        if self.drawn is not None:
+            return self.drawn.indices_at(rows, self.shape)
+        return self._unravel(rows)
 
     def _unravel(self, flat: np.ndarray) -> np.ndarray:
         if not self.keys:
@@ -160,9 +194,10 @@ class Grid:
     def columns(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
         """Parameter values of combinations ``start:stop``: key -> array of shape (n,)
         (int64 for integer keys, float64 for numbers, bool for flags)."""
-        return self._columns(self.indices(start, stop))
+        return self.columns_of(self.indices(start, stop))
 
-    def _columns(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+    def columns_of(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """Parameter values of the value-index rows ``idx`` (from :meth:`indices`)."""
         pairs = enumerate(zip(self.keys, self.values, strict=True))
         return {k: _array(v)[idx[:, j]] for j, (k, v) in pairs}
 
@@ -184,7 +219,7 @@ class Grid:
         ``rule_weights[k][strategy.rule_index()]`` (then clip to the bounds)."""
         s = self.strategy
         idx = self.indices(start, stop)
-        cols = self._columns(idx)
+        cols = self.columns_of(idx)
         out = np.empty((len(idx), len(s.rules) + 1), dtype=np.float64)
         for j, rule in enumerate(s.rules):
             out[:, j] = cols.get(f"weights.{rule.name}", rule.weight) if rule.name else rule.weight
@@ -196,11 +231,14 @@ class Grid:
         :meth:`Strategy.table_shape`), equal to ``strategy_at(k).table()`` for each k."""
         s = self.strategy
         cols = self.columns(start, stop)
-        out = self.rule_weights(start, stop)[:, s.rule_index()]
         lo = np.asarray(cols.get("min_weight", s.min_weight), dtype=np.float64)
         hi = np.asarray(cols.get("max_weight", s.max_weight), dtype=np.float64)
-        extra = (slice(None),) + (None,) * len(s.table_shape())
-        return np.clip(out, lo[extra] if lo.ndim else lo, hi[extra] if hi.ndim else hi)
+        # Clip each rule's weight, then spread it over the cells (the same numbers as clipping
+        # every cell, for n_rules + 1 values per combination instead of every cell).
+        w = self.rule_weights(start, stop)
+        w = np.clip(w, lo[:, None] if lo.ndim else lo, hi[:, None] if hi.ndim else hi)
+        cells = s.rule_index()
+        return np.take(w, cells.ravel(), axis=1).reshape(len(w), *cells.shape)
 
     # -- legs: per-combination arrays with a leg axis (the strategy's roles, in leg order) ----
 
@@ -209,8 +247,8 @@ class Grid:
         shape (n, n_rules + 1, n_legs) (``weights.<rule>`` / ``weights.<rule>.<role>``,
         ``default_weight`` / ``default_weight.<role>``)."""
         s = self.strategy
-        cols = self.columns(start, stop)
-        n = len(self.indices(start, stop))
+        idx = self.indices(start, stop)
+        cols, n = self.columns_of(idx), len(idx)
         out = np.empty((n, len(s.rules) + 1, s.n_legs), dtype=np.float64)
         for li, role in enumerate(s.roles()):
             suffix = "" if role == EQUITY else f".{role}"
@@ -227,8 +265,8 @@ class Grid:
         (n, n_legs) (``min_weight`` / ``max_weight`` for equity, ``min_weight.<role>`` /
         ``max_weight.<role>``)."""
         s = self.strategy
-        cols = self.columns(start, stop)
-        n = len(self.indices(start, stop))
+        idx = self.indices(start, stop)
+        cols, n = self.columns_of(idx), len(idx)
         lo = np.empty((n, s.n_legs))
         hi = np.empty((n, s.n_legs))
         for li, role in enumerate(s.roles()):
@@ -242,10 +280,10 @@ class Grid:
         """Allocation table of every leg per combination: float64 array of shape
         (n, n_cells, n_legs), cells in C order of :meth:`Strategy.table_shape`; row k equals
         ``strategy_at(k).leg_table()`` flattened over the cells."""
-        s = self.strategy
-        weights = self.leg_rule_weights(start, stop)[:, s.rule_index().ravel(), :]
+        # Clip each rule's weights, then spread them over the cells (as :meth:`tables`).
         lo, hi = self.leg_bounds(start, stop)
-        return np.clip(weights, lo[:, None, :], hi[:, None, :])
+        w = np.clip(self.leg_rule_weights(start, stop), lo[:, None, :], hi[:, None, :])
+        return np.take(w, self.strategy.rule_index().ravel(), axis=1)
 
     def leg_costs(self, start: int = 0, stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Fees and slippage per combination and leg: two float64 arrays of shape (n, n_legs).
@@ -255,8 +293,8 @@ class Grid:
         :meth:`Strategy.replace` does).
         """
         s = self.strategy
-        cols = self.columns(start, stop)
-        n = len(self.indices(start, stop))
+        idx = self.indices(start, stop)
+        cols, n = self.columns_of(idx), len(idx)
         out = []
         for name, base in (("fees", s.costs.fees), ("slippage", s.costs.slippage)):
             a = np.empty((n, s.n_legs))

@@ -5,6 +5,7 @@ Example::
     runoff sweep qt_aware                                   # the strategy's [sweep] table
     runoff sweep qt_aware --grid balance_sheet.window_weeks=8,13,26 --grid rebalance.band=0:0.1:0.02
     runoff sweep note_thesis --sample 10000 --seed 1 --metric calmar --top 10 --out res.parquet
+    runoff sweep note_thesis --sample 1000000 --out rows/   # every row, a partitioned dataset
     runoff sweep qt_aware --walk-forward 4 --pbo --report sweep.html --json
     runoff sweep qt_aware --dask local:2
 """
@@ -19,8 +20,6 @@ from typing import Any
 from engine.cli.common import add_window_options
 from strategies.errors import GridError
 
-OUT_FORMATS = (".parquet", ".csv")
-
 
 def register(subparsers: Any) -> None:
     from engine.metric_registry import SORTABLE
@@ -33,9 +32,11 @@ def register(subparsers: Any) -> None:
             "(or a random --sample of them) with the fused numba kernel, which reproduces the "
             "vectorbt backtest of each combination (its risky legs and cash, as the backtest). "
             "Every combination uses the same window: from the first day every input of every "
-            "combination is known to the last day every leg has a price. Prints the best "
-            "rows by --metric and the deflated Sharpe ratio of the best. Bad grids are "
-            "rejected before any work starts. "
+            "combination is known to the last day every leg has a price. Rows stream to "
+            "--out chunk by chunk while the best rows, the marginals (per key and value: "
+            "count, median, min, max of --metric) and the heatmap cells are kept as running "
+            "reductions. Prints the best rows by --metric, the marginals and the deflated "
+            "Sharpe ratio of the best. Bad grids are rejected before any work starts. "
             "Example: runoff sweep qt_aware --grid balance_sheet.window_weeks=8,13,26 --top 10"
         ),
     )
@@ -74,9 +75,15 @@ def register(subparsers: Any) -> None:
         "--top",
         metavar="N",
         type=int,
-        help="rows to print (default 20) and to write with --out (default: all)",
+        help="best rows to print (default 20); --out always gets every row",
     )
-    p.add_argument("--out", metavar="PATH", help="write the rows to a .parquet or .csv file")
+    p.add_argument(
+        "--out",
+        metavar="PATH",
+        help="write every row, in grid order: DIR/ (or a path without a suffix) for a "
+        "partitioned parquet dataset (any size; readable by pandas, pyarrow and Dask as one "
+        "table), or one .parquet or .csv file",
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument(
         "--dask",
@@ -162,15 +169,20 @@ def _check(args: argparse.Namespace) -> None:
     if args.dask is not None:
         from engine.sweep.distributed import parse_address
 
-        parse_address(args.dask)
+        if parse_address(args.dask)[0] == "address" and args.out is None:
+            raise GridError(
+                f"--dask {args.dask}: give --out on a file system the workers share "
+                "(each task writes its rows there)"
+            )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate the grid and options, run the sweep and its guards, print / write the results."""
+    """Validate the grid and options, stream the sweep and run its guards, print the results."""
     from data.store import Store
     from engine.sweep.guards import sweep_deflated_sharpe, sweep_pbo, walk_forward
-    from engine.sweep.output import render, sweep_document, write_rows
-    from engine.sweep.run import describe, make_grid, plan_sweep, run_plan
+    from engine.sweep.output import render, sweep_document
+    from engine.sweep.run import describe, make_grid, plan_sweep
+    from engine.sweep.stream import default_pairs, stream_plan
     from strategies import expand_grid, load_strategy, parse_grid_options
 
     _check(args)
@@ -180,17 +192,27 @@ def run(args: argparse.Namespace) -> int:
         strategy, overrides, include_sweep=not args.grid_only, sample=args.sample, seed=args.seed
     )
     strategy, grid = make_grid(strategy, grid)
-    pairs = None
+    pairs: list[tuple[str, str]] = []
     if args.heatmap:
         from engine.sweep.heatmap import check_pair
 
         pairs = [check_pair(h, grid.keys) for h in args.heatmap]
+    elif args.report:
+        pairs = default_pairs(grid)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
 
     store = Store(data_dir=args.data_dir)
     plan = plan_sweep(strategy, grid, start=args.start, end=args.end, store=store)
-    df = run_plan(plan, metric=args.metric, dask=args.dask, progress=progress)
-    dsr = sweep_deflated_sharpe(plan, df) if df["sharpe"].notna().any() else None
+    summary = stream_plan(
+        plan,
+        metric=args.metric,
+        top=args.top or 20,
+        pairs=pairs,
+        out=args.out,
+        dask=args.dask,
+        progress=progress,
+    )
+    dsr = sweep_deflated_sharpe(plan, summary.sharpe) if summary.sharpe.n_trials else None
     pbo = sweep_pbo(plan, max_strategies=args.pbo_max, seed=args.seed) if args.pbo else None
     wf = None
     if args.walk_forward:
@@ -203,28 +225,34 @@ def run(args: argparse.Namespace) -> int:
             metric=args.metric,
             plan=plan,
         )
-    out = None
-    if args.out:
-        out = write_rows(df if args.top is None else df.head(args.top), args.out)
     report = None
     if args.report:
-        from engine.sweep.heatmap import write_heatmaps
+        from engine.sweep.heatmap import write_report
 
-        report = str(write_heatmaps(df, args.report, args.metric, pairs))
-    top = df.head(args.top or 20)
+        report = str(write_report(summary, args.report))
     guards: dict[str, Any] = {"dsr": dsr, "pbo": pbo, "walk_forward": wf}
     if args.json:
-        doc = sweep_document(df, top, source=strategy.source, out=out, report=report, **guards)
+        doc = sweep_document(
+            summary.attrs,
+            summary.top,
+            source=strategy.source,
+            marginals=summary.marginals,
+            heatmaps=summary.heatmaps,
+            out=summary.out,
+            report=report,
+            **guards,
+        )
         json.dump(doc, sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
         return 0
     text = render(
-        df,
-        top,
-        describe(df),
+        summary.attrs,
+        summary.top,
+        describe(summary.attrs),
+        marginals=summary.marginals,
         wf_mode=args.wf_mode,
         embargo=args.embargo,
-        out=out,
+        out=summary.out,
         report=report,
         **guards,
     )

@@ -77,12 +77,7 @@ def chunk_returns(
 def value_indices(grid: Grid, rows: np.ndarray) -> np.ndarray:
     """Value indices of the combinations at grid positions ``rows``: int64 array of shape
     (len(rows), n_keys), without enumerating the grid."""
-    rows = np.asarray(rows, dtype=np.int64)
-    if grid.picks is not None:
-        return grid.picks[rows]
-    if not grid.keys:
-        return np.zeros((len(rows), 0), dtype=np.int64)
-    return np.column_stack(np.unravel_index(rows, grid.shape)).astype(np.int64)
+    return grid.indices_at(rows)
 
 
 def _progress(total: int, enabled: bool) -> Any:

@@ -3,8 +3,10 @@
 ``--dask local:N`` starts a ``distributed.LocalCluster`` of N worker processes for the run;
 ``--dask tcp://host:8786`` (or ``host:8786``) connects to a running scheduler whose workers
 have Runoff installed. The shared inputs (a few MB of day arrays and regime inputs, no store)
-are scattered once; each task runs :func:`engine.sweep.chunks.run_chunk` on one chunk of the grid
-and returns its rows, which are put back in grid order, so the result equals the local run.
+are scattered once. :func:`run_distributed` (the in-memory API, ``run_sweep(dask=...)``) runs
+:func:`engine.sweep.chunks.run_chunk` per chunk and gathers the rows in grid order; the CLI's
+streamed sweep (:mod:`engine.sweep.stream`) has each task write its own partition and return
+only its reductions. Both equal the local run.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -44,19 +48,12 @@ def parse_address(spec: str) -> tuple[str, Any]:
     )
 
 
-def _task(shared: tuple, start: int, stop: int) -> tuple[int, int, np.ndarray]:
-    inputs, strategy, grid = shared
-    return start, stop, run_chunk(inputs, strategy, grid, start, stop)
-
-
-def run_distributed(plan: SweepPlan, spec: str, progress: bool = False) -> np.ndarray:
-    """Metrics of every combination of ``plan``, computed chunk by chunk on Dask workers.
-
-    Returns
-    -------
-    array of shape (n_combinations, len(METRICS)), in grid order.
-    """
-    from distributed import Client, LocalCluster, as_completed
+@contextmanager
+def open_client(spec: str) -> Iterator[Any]:
+    """A ``distributed.Client`` for ``local:N`` (a local cluster of N single-threaded worker
+    processes, each with its share of the cores for numba) or a scheduler address; closed
+    (and the local cluster shut down) on exit."""
+    from distributed import Client, LocalCluster
 
     kind, value = parse_address(spec)
     cluster = None
@@ -75,6 +72,30 @@ def run_distributed(plan: SweepPlan, spec: str, progress: bool = False) -> np.nd
         client = Client(cluster)
     else:
         client = Client(value)
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _task(shared: tuple, start: int, stop: int) -> tuple[int, int, np.ndarray]:
+    inputs, strategy, grid = shared
+    return start, stop, run_chunk(inputs, strategy, grid, start, stop)
+
+
+def run_distributed(plan: SweepPlan, spec: str, progress: bool = False) -> np.ndarray:
+    """Metrics of every combination of ``plan``, computed chunk by chunk on Dask workers and
+    gathered here (memory O(combinations): the in-memory API; :mod:`engine.sweep.stream`
+    keeps only reductions).
+
+    Returns
+    -------
+    array of shape (n_combinations, len(METRICS)), in grid order.
+    """
+    from distributed import as_completed
+
     bar = None
     if progress:
         from tqdm import tqdm
@@ -88,18 +109,16 @@ def run_distributed(plan: SweepPlan, spec: str, progress: bool = False) -> np.nd
             desc=f"sweep on dask ({spec})",
         )
     try:
-        shared = client.scatter((plan.inputs, plan.strategy, plan.grid), broadcast=True)
-        futures = [client.submit(_task, shared, a, b, pure=False) for a, b in plan.chunks]
-        out = np.empty((plan.grid.size, len(METRICS)))
-        for fut in as_completed(futures):
-            a, b, rows = fut.result()
-            out[a:b] = rows
-            if bar is not None:
-                bar.update(b - a)
-        return out
+        with open_client(spec) as client:
+            shared = client.scatter((plan.inputs, plan.strategy, plan.grid), broadcast=True)
+            futures = [client.submit(_task, shared, a, b, pure=False) for a, b in plan.chunks]
+            out = np.empty((plan.grid.size, len(METRICS)))
+            for fut in as_completed(futures):
+                a, b, rows = fut.result()
+                out[a:b] = rows
+                if bar is not None:
+                    bar.update(b - a)
+            return out
     finally:
         if bar is not None:
             bar.close()
-        client.close()
-        if cluster is not None:
-            cluster.close()

@@ -29,15 +29,16 @@ from data.errors import ParameterError
 from data.store import Store
 from engine.metric_registry import check_metric
 from engine.sweep.nb import ANNUAL, METRICS
+from engine.sweep.reduce import sort_keys
 from engine.sweep.run import (
     SORT_METRICS,
     SweepPlan,
     chunk_returns,
     iter_chunks,
     plan_sweep,
-    results_frame,
     value_indices,
 )
+from engine.sweep.stream import SharpeStats
 from strategies import Grid, Strategy
 
 EULER_GAMMA = 0.5772156649015329
@@ -251,25 +252,36 @@ def sweep_pbo(
     return pbo(rets[keep], n_blocks)
 
 
-def sweep_deflated_sharpe(plan: SweepPlan, results: pd.DataFrame) -> DeflatedSharpe:
-    """Deflated Sharpe ratio of the best-Sharpe row of a full sweep result.
+def sweep_deflated_sharpe(plan: SweepPlan, results: pd.DataFrame | SharpeStats) -> DeflatedSharpe:
+    """Deflated Sharpe ratio of the best-Sharpe combination of a sweep.
 
-    Trials are the combinations with a finite Sharpe ratio; their variance is that of the
-    per-period (daily) Sharpe ratios; skewness and kurtosis are those of the winner's
-    excess returns over the window.
+    ``results`` is a full result table (:func:`engine.sweep.run_sweep`) or the streamed
+    :class:`engine.sweep.stream.SharpeStats`. Trials are the combinations with a finite Sharpe
+    ratio; their variance is that of the per-period (daily) Sharpe ratios; skewness and
+    kurtosis are those of the winner's excess returns over the window.
     """
-    sr = results["sharpe"].to_numpy(dtype=np.float64) / math.sqrt(ANNUAL)
-    ok = np.isfinite(sr)
-    if ok.sum() < 1:
+    if isinstance(results, pd.DataFrame):
+        sr = results["sharpe"].to_numpy(dtype=np.float64) / math.sqrt(ANNUAL)
+        ok = np.isfinite(sr)
+        n = int(ok.sum())
+        best = int(np.flatnonzero(ok)[np.argmax(sr[ok])]) if n else -1
+        stats = SharpeStats(
+            n,
+            float(np.var(sr[ok], ddof=1)) if n > 1 else 0.0,
+            float(sr[best]) if n else math.nan,
+            int(results["combo"].iloc[best]) if n else -1,
+        )
+    else:
+        stats = results
+    if stats.n_trials < 1:
         raise ParameterError("deflated Sharpe: no combination has a finite Sharpe ratio")
-    best = int(np.flatnonzero(ok)[np.argmax(sr[ok])])
-    combo = int(results["combo"].iloc[best])
-    _, rets = chunk_returns(plan.inputs, plan.strategy, plan.grid, np.array([combo]))
+    _, rets = chunk_returns(plan.inputs, plan.strategy, plan.grid, np.array([stats.combo]))
     r = rets[:, 0]
     keep = np.isfinite(r)
     skew, kurt = moments(r[keep] - plan.inputs.ret_c[keep])
-    var = float(np.var(sr[ok], ddof=1)) if ok.sum() > 1 else 0.0
-    return deflated_sharpe(float(sr[best]), int(ok.sum()), var, int(keep.sum()), skew, kurt)
+    return deflated_sharpe(
+        stats.sharpe, stats.n_trials, stats.variance, int(keep.sum()), skew, kurt
+    )
 
 
 # ---------------------------------------------------------------- walk-forward
@@ -343,11 +355,31 @@ class WalkForwardResult:
     metric: str
 
 
-def _metric_array(plan: SweepPlan, first: int, last: int) -> np.ndarray:
-    out = np.empty((plan.grid.size, len(METRICS)))
-    for a, b, m in iter_chunks(plan, first, last):
-        out[a:b] = m
-    return out
+def _best(plan: SweepPlan, first: int, last: int, metric: str) -> tuple[int, float]:
+    """The best combination on days ``first..last`` (as :func:`results_frame` ranks: NaN
+    last, ties to the first in grid order) and its metric, chunk by chunk."""
+    col = METRICS.index(metric)
+    best: tuple[float, int, float] | None = None  # (sort key, combination, metric)
+    for a, _, m in iter_chunks(plan, first, last):
+        key = sort_keys(m[:, col], SORT_METRICS[metric])
+        i = int(np.argmin(key))
+        if best is None or key[i] < best[0]:
+            best = (float(key[i]), a + i, float(m[i, col]))
+    assert best is not None
+    return best[1], best[2]
+
+
+def _rank(plan: SweepPlan, first: int, last: int, metric: str, mine: float) -> tuple[int, int]:
+    """Combinations with a finite metric on days ``first..last``, and how many of them beat
+    ``mine``, chunk by chunk."""
+    col = METRICS.index(metric)
+    finite = better = 0
+    for _, _, m in iter_chunks(plan, first, last):
+        c = m[:, col]
+        c = c[np.isfinite(c)]
+        finite += len(c)
+        better += int(np.sum(c < mine) if SORT_METRICS[metric] else np.sum(c > mine))
+    return finite, better
 
 
 def walk_forward(
@@ -385,19 +417,14 @@ def walk_forward(
     chained = np.zeros(inputs.n_days)
     n_reb = 0
     for i, f in enumerate(cuts):
-        is_m = _metric_array(plan, f.train_start, f.train_end)
-        best = int(results_frame(plan.grid, is_m, metric, 1)["combo"].iloc[0])
-        oos_all = _metric_array(plan, f.test_start, f.test_end)
+        best, is_value = _best(plan, f.train_start, f.train_end, metric)
         m, rets = chunk_returns(
             inputs, plan.strategy, plan.grid, np.array([best]), f.test_start, f.test_end
         )
         r = rets[f.test_start : f.test_end + 1, 0]
         chained[f.test_start : f.test_end + 1] = np.where(np.isfinite(r), r, 0.0)
         n_reb += int(m[0, METRICS.index("n_rebalances")])
-        col = oos_all[:, METRICS.index(metric)]
-        ok = np.isfinite(col)
-        mine = m[0, METRICS.index(metric)]
-        better = np.sum(col[ok] < mine) if SORT_METRICS[metric] else np.sum(col[ok] > mine)
+        finite, better = _rank(plan, f.test_start, f.test_end, metric, m[0, METRICS.index(metric)])
         row: dict[str, object] = {
             "fold": i,
             "train_start": days[f.train_start].date(),
@@ -409,10 +436,10 @@ def walk_forward(
         idx = value_indices(plan.grid, np.array([best]))[0]
         for j, k in enumerate(plan.grid.keys):
             row[k] = plan.grid.values[j][idx[j]]
-        row[f"is_{metric}"] = float(is_m[best, METRICS.index(metric)])
+        row[f"is_{metric}"] = is_value
         for j, name in enumerate(METRICS):
             row[f"oos_{name}"] = float(m[0, j])
-        row["oos_rank"] = float((better + 1) / max(ok.sum(), 1))
+        row["oos_rank"] = float((better + 1) / max(finite, 1))
         rows.append(row)
     first_test = cuts[0].test_start
     value = np.cumprod(1.0 + chained[first_test:])

@@ -1,8 +1,10 @@
-"""Sweep results out: the rows file (written atomically), the JSON document and the text report.
+"""Sweep results out: the JSON document, the text report, and small row files.
 
 Column labels, units, directions and formats come from the metric registry
-(:mod:`engine.metric_registry`). :func:`write_rows` writes ``--out`` through a temporary file
-in the same folder and :func:`os.replace`: an interruption (Ctrl-C) or any error while writing
+(:mod:`engine.metric_registry`). The streamed rows of ``runoff sweep --out`` are written by
+:mod:`engine.sweep.dataset`; :func:`write_rows` writes a table held in memory (the rows of
+:func:`engine.sweep.run_sweep`). Both write through a temporary file in the same folder and
+:func:`os.replace` (:func:`atomic_write`): an interruption (Ctrl-C) or any error while writing
 removes the temporary file and leaves an existing output as it was.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +28,12 @@ OUT_FORMATS: tuple[str, ...] = (".parquet", ".csv")
 
 
 def check_out(path: str | os.PathLike[str]) -> str:
-    """The format (suffix) of an output path; GridError for an unknown one (checked before
-    any work starts)."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in OUT_FORMATS:
-        raise GridError(
-            f"--out {os.fspath(path)}: unknown format; expected a path ending in "
-            f"{' or '.join(OUT_FORMATS)}"
-        )
-    return suffix
+    """The kind of an output path: ``"dir"`` (a partitioned dataset) or the file suffix;
+    GridError for an unknown suffix or a folder that is not a sweep dataset (checked before
+    any work starts, see :func:`engine.sweep.dataset.out_kind`)."""
+    from engine.sweep.dataset import out_kind
+
+    return out_kind(path)
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
@@ -62,8 +61,15 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 
 
 def write_rows(rows: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write sweep rows to ``path`` (``.parquet`` or ``.csv``) atomically; returns the path."""
-    if check_out(path) == ".csv":
+    """Write sweep rows held in memory to ``path`` (``.parquet`` or ``.csv``) atomically;
+    returns the path."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in OUT_FORMATS:
+        raise GridError(
+            f"{os.fspath(path)}: unknown format; expected a path ending in "
+            f"{' or '.join(OUT_FORMATS)}"
+        )
+    if suffix == ".csv":
         return atomic_write(path, lambda tmp: rows.to_csv(tmp, index=False))
     return atomic_write(path, lambda tmp: rows.to_parquet(tmp, index=False))
 
@@ -88,11 +94,27 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _frames(maps: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "x": h.x,
+            "y": h.y,
+            "x_values": [jsonable(v) for v in h.best.columns],
+            "y_values": [jsonable(v) for v in h.best.index],
+            "best": [[jsonable(v) for v in row] for row in h.best.to_numpy()],
+            "median": [[jsonable(v) for v in row] for row in h.median.to_numpy()],
+        }
+        for h in maps
+    ]
+
+
 def sweep_document(
-    df: pd.DataFrame,
+    attrs: Mapping[str, Any],
     top: pd.DataFrame,
     *,
     source: str,
+    marginals: pd.DataFrame | None = None,
+    heatmaps: Any = (),
     dsr: Any = None,
     pbo: Any = None,
     walk_forward: Any = None,
@@ -103,13 +125,15 @@ def sweep_document(
 
     Parameters
     ----------
-    df : the full result (:func:`engine.sweep.run_sweep`, with its ``attrs``).
+    attrs : the sweep's attributes (:attr:`engine.sweep.stream.SweepSummary.attrs`, or the
+        ``attrs`` of :func:`engine.sweep.run_sweep`'s frame).
     top : the rows to include.
-    source : the strategy's source; dsr, pbo, walk_forward : the guards' results or None.
+    source : the strategy's source; marginals, heatmaps : the streamed reductions (or None /
+        empty); dsr, pbo, walk_forward : the guards' results or None.
     out, report : paths written, or None.
     """
-    a = df.attrs
-    metric_cols = [c for c in df.columns if c in SPECS]
+    a = attrs
+    metric_cols = [c for c in top.columns if c in SPECS]
     return {
         "strategy": a["strategy"],
         "source": source,
@@ -121,9 +145,12 @@ def sweep_document(
         "combinations": a["combinations"],
         "grid_size": a["grid_size"],
         "seconds": a["seconds"],
+        "kernel_seconds": a.get("kernel_seconds"),
         "ns_per_combination_day": a["ns_per_combo_day"],
         "metrics": describe_columns(tuple(metric_cols)),
         "rows": records(top),
+        "marginals": None if marginals is None else records(marginals),
+        "heatmaps": _frames(heatmaps),
         "deflated_sharpe": None
         if dsr is None
         else {
@@ -161,10 +188,11 @@ def formatted(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def render(
-    df: pd.DataFrame,
+    attrs: Mapping[str, Any],
     top: pd.DataFrame,
     summary: str,
     *,
+    marginals: pd.DataFrame | None = None,
     dsr: Any = None,
     pbo: Any = None,
     walk_forward: Any = None,
@@ -174,15 +202,26 @@ def render(
     report: str | None = None,
 ) -> str:
     """The text report of ``runoff sweep`` (``summary``: :func:`engine.sweep.run.describe`)."""
-    metric = df.attrs["metric"]
+    metric = attrs["metric"]
     lines = [
         summary,
-        df.attrs["start_note"],
-        *([df.attrs["end_note"]] if df.attrs.get("end_note") else []),
+        attrs["start_note"],
+        *([attrs["end_note"]] if attrs.get("end_note") else []),
         "",
-        f"Best {len(top)} of {len(df):,} by {metric}:",
+        f"Best {len(top)} of {attrs['combinations']:,} by {metric}:",
         to_text(formatted(top).set_index("combo")),
     ]
+    if marginals is not None and len(marginals):
+        kind = "pct" if SPECS[metric].fmt == "pct" else "num"
+        shown = marginals.copy()
+        for c in ("median", "min", "max"):
+            shown[c] = [fmt(v, kind) for v in shown[c]]
+        shown["value"] = [str(v) for v in shown["value"]]
+        lines += [
+            "",
+            f"{metric} by the value of each swept key (median, min, max over the others):",
+            to_text(shown.set_index(["key", "value"])),
+        ]
     if dsr is not None:
         ann = math.sqrt(252)
         lines += [

@@ -419,7 +419,7 @@ def chunk_arrays(
     cache = cache if cache is not None else CodeCache()
     idx = grid.indices(start, stop)
     k = len(idx)
-    cols = grid.columns(start, stop)
+    cols = grid.columns_of(idx)
     shape = strategy.table_shape()
     fam = [_family_codes(inputs, strategy, grid, idx, f, cache) for f in strategy.families()]
     which = np.zeros((k, len(fam)), dtype=np.int64)  # each combination's set per family
@@ -468,8 +468,9 @@ def chunk_arrays(
     features = np.empty((inputs.n_days, len(arrays)), order="F")
     for c, column in enumerate(arrays):
         features[:, c] = column
-    lo, hi = grid.leg_bounds(start, stop)
-    fees, slippage = grid.leg_costs(start, stop)
+    chunk = Grid(grid.strategy, grid.keys, grid.values, idx)  # this chunk's rows, drawn once
+    lo, hi = chunk.leg_bounds()
+    fees, slippage = chunk.leg_costs()
     return ChunkArrays(
         codes=codes,
         shape=shape,

@@ -226,9 +226,10 @@ def run_plan(
     return df
 
 
-def describe(df: pd.DataFrame) -> str:
-    """One line on a sweep result: window, combinations, speed."""
-    a = df.attrs
+def describe(df: pd.DataFrame | Mapping[str, Any]) -> str:
+    """One line on a sweep result (a frame with ``attrs``, or the attributes of a streamed
+    sweep): window, combinations, speed."""
+    a = df.attrs if isinstance(df, pd.DataFrame) else df
     rate = a.get("ns_per_combo_day", math.nan)
     return (
         f"{a.get('strategy')}: {a.get('combinations', len(df)):,} combinations x "

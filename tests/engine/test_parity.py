@@ -9,7 +9,7 @@ import pytest
 from engine import allocation_nb
 from engine.parity import PARITY, Parity, as_tuple, same
 from engine.regimes import nb as regime_nb
-from engine.sweep import fills_nb
+from engine.sweep import fills_nb, reduce_nb
 
 SIZES = (0, 1, 2, 37, 400)
 
@@ -18,7 +18,7 @@ def test_every_kernel_module_is_covered() -> None:
     """The regime and allocation kernels and the fills' entry point all have an entry; names
     follow ``<name>_nb`` / ``<name>_ref``."""
     names = {p.name for p in PARITY}
-    for module in (regime_nb, allocation_nb):
+    for module in (regime_nb, allocation_nb, reduce_nb):
         kernels = {n[:-3] for n in dir(module) if n.endswith("_nb") and not n.startswith("_")}
         assert kernels <= names, kernels - names
     assert fills_nb.simulate_orders_nb in {p.kernel for p in PARITY}

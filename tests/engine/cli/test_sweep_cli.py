@@ -10,6 +10,7 @@ import pytest
 
 import engine.sweep.run as sweep_run
 from engine.cli import main
+from strategies import expand_grid, load_strategy
 
 SMALL = [
     "--grid-only",
@@ -39,16 +40,31 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     }
     assert 0.0 <= doc["deflated_sharpe"]["dsr"] <= 1.0
     assert doc["window"]["days"] > 5000
+    marginals = {(m["key"], m["value"]): m for m in doc["marginals"]}
+    assert set(marginals) == {("weights.contraction", v) for v in (0, 0.5, 1)} | {
+        ("rebalance.band", v) for v in (0.02, 0.1)
+    }
+    assert marginals[("rebalance.band", 0.1)]["count"] == 3
+    assert doc["heatmaps"] == [] and doc["kernel_seconds"] > 0
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_out_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str) -> None:
-    out = tmp_path / f"res{suffix}"
-    assert main(["sweep", "qt_aware", *SMALL, "--metric", "calmar", "--out", str(out)]) == 0
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", "/"])
+def test_out_gets_every_row_in_grid_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    """``--out`` gets every row (``--top`` cuts only what is printed), in grid order, equal to
+    the in-memory sweep's rows: a .csv or .parquet file, or a partitioned dataset folder."""
+    out = str(tmp_path / "res") + suffix
+    argv = ["sweep", "qt_aware", *SMALL, "--metric", "calmar", "--top", "2", "--out", out]
+    assert main(argv) == 0
     df = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
-    assert len(df) == 6 and df["calmar"].is_monotonic_decreasing
+    qt = load_strategy("qt_aware")
+    grid = {"weights.contraction": [0, 0.5, 1], "rebalance.band": [0.02, 0.1]}
+    full = sweep_run.run_sweep(qt, expand_grid(qt, grid, include_sweep=False), metric="calmar")
+    expected = full.sort_values("combo").reset_index(drop=True)
+    pd.testing.assert_frame_equal(df, expected, check_dtype=suffix != ".csv")
     text = capsys.readouterr().out
-    assert "Best 6 of 6 by calmar" in text and str(out) in text
+    assert "Best 2 of 6 by calmar" in text and out.rstrip("/") in text
 
 
 def test_report_and_guards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,6 +109,8 @@ def test_report_and_guards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         ),
         (["--out", "results.xlsx"], "unknown format"),
         (["--dask", "somewhere"], "--dask"),
+        (["--dask", "tcp://10.0.0.5:8786"], "give --out on a file system the workers share"),
+        (["--out", "."], "not a sweep dataset"),
         (["--heatmap", "rebalance.band,nope"], "not a swept key"),
         (["--sample", "0"], "sample size"),
     ],

@@ -74,31 +74,33 @@ def test_unknown_format_is_refused() -> None:
 DRIVER = textwrap.dedent(
     """
     import sys, time
-    import pandas as pd
+    import engine.sweep.stream as stream
     from engine.cli import main
 
-    def slow_parquet(self, path, **kwargs):
-        with open(path, "wb") as fh:
+    def slow_partition(folder, name, table, dictionary=()):
+        with open(f"{folder}/.{name}.half.tmp", "wb") as fh:
             fh.write(b"PAR1 partial")
             fh.flush()
         print("WRITING", flush=True)
         time.sleep(120)
 
-    pd.DataFrame.to_parquet = slow_parquet
+    stream.write_partition = slow_partition
     sys.exit(main(sys.argv[1:]))
     """
 )
 
 
 @pytest.mark.slow
-def test_sigint_while_writing_out_leaves_the_previous_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["rows.parquet", "rows"])
+def test_sigint_while_writing_out_leaves_the_previous_output(tmp_path: Path, name: str) -> None:
     """A real ``runoff sweep ... --out`` process gets SIGINT while it writes the rows (the
-    writer is slowed down so the signal lands inside it): it exits 130 ("interrupted"), the
-    previous file is unchanged and no temporary file is left."""
-    out = tmp_path / "rows.parquet"
-    write_rows(_rows(), out)
-    before = out.read_bytes()
+    partition writer is slowed down so the signal lands inside it): it exits 130
+    ("interrupted"), the previous file or dataset is unchanged and no staging folder or
+    temporary file is left."""
+    out = tmp_path / name
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    assert main(["sweep", "qt_aware", *GRID, "--out", str(out), "--no-progress"]) == 0
+    before = sorted((p.name, p.read_bytes()) for p in ([out] if out.is_file() else out.iterdir()))
     argv = [sys.executable, "-c", DRIVER, "sweep", "qt_aware", *GRID, "--out", str(out)]
     proc = subprocess.Popen(
         argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -107,15 +109,16 @@ def test_sigint_while_writing_out_leaves_the_previous_file(tmp_path: Path) -> No
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.strip() == "WRITING", line + (proc.stderr.read() if proc.stderr else "")
-        assert len(_leftovers(tmp_path)) == 1  # the temporary file being written
+        assert len(_leftovers(tmp_path)) == 1  # the hidden staging folder being written
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130 and "interrupted" in err
-    assert out.read_bytes() == before
-    assert _leftovers(tmp_path) == []
+    after = sorted((p.name, p.read_bytes()) for p in ([out] if out.is_file() else out.iterdir()))
+    assert after == before
+    assert _leftovers(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 def test_json_and_text_read_the_metric_registry(tmp_path: Path, capsys) -> None:
