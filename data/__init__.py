@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from data.known import KnownAt, known_at
     from data.manifest import INDEX_ID, MANIFEST, KnownGap, Release, SeriesSpec, spec
     from data.panel import DEFAULT_SERIES, load_panel, trading_days
+    from data.staleness import Staleness, stale_inputs
     from data.status import SeriesStatus, series_status
     from data.store import SeriesData, Store
     from data.verify import VerifyReport, verify_store
@@ -41,6 +42,8 @@ _LAZY: dict[str, str] = {
     "DEFAULT_SERIES": "data.panel",
     "load_panel": "data.panel",
     "trading_days": "data.panel",
+    "Staleness": "data.staleness",
+    "stale_inputs": "data.staleness",
     "SeriesStatus": "data.status",
     "series_status": "data.status",
     "SeriesData": "data.store",
@@ -80,6 +83,7 @@ __all__ = [
     "SeriesData",
     "SeriesSpec",
     "SeriesStatus",
+    "Staleness",
     "Store",
     "UnknownAssetError",
     "UnknownSeriesError",
@@ -88,6 +92,7 @@ __all__ = [
     "load_panel",
     "series_status",
     "spec",
+    "stale_inputs",
     "trading_days",
     "verify_store",
 ]
