@@ -32,19 +32,19 @@ def is_close_nb(a: float, b: float) -> bool:
     return abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def near_zero_nb(a: float) -> bool:
     """``is_close_nb(a, 0.0)``, exactly, for any ``a``: ``|a| <= 1e-12``."""
     return abs(a) <= ABS_TOL
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def close_nb(a: float, b: float) -> bool:
     """``is_close_nb(a, b)`` for finite ``a`` and ``b`` (the fills only see finite values)."""
     return a == b or abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def add_nb(a: float, b: float) -> float:
     """vectorbt's ``add_nb``: ``a + b``, snapped to 0.0 when the sum is approximately zero."""
     if np.sign(a) != np.sign(b):
@@ -55,7 +55,7 @@ def add_nb(a: float, b: float) -> float:
     return a + b
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def buy_nb(
     cash: float,
     position: float,
@@ -97,7 +97,7 @@ def buy_nb(
     return add_nb(cash, -final_req_cash), add_nb(position, final_size), final_size, adj_price
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def sell_nb(
     cash: float,
     position: float,
@@ -131,7 +131,7 @@ def sell_nb(
     return cash + final_acq_cash, add_nb(position, -size_limit), size_limit, adj_price
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def target_percent_nb(
     cash: float,
     position: float,

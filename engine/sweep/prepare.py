@@ -445,6 +445,25 @@ def chunk_arrays(
     )
 
 
+def _writable(a: np.ndarray) -> np.ndarray:
+    """``a``, copied when read-only (a view of a pandas column): numba compiles a separate
+    specialisation for read-only arrays."""
+    return a if a.flags.writeable else a.copy()
+
+
+def _fortran_columns(a: np.ndarray) -> np.ndarray:
+    """A 2-D array in Fortran order with at least two columns (zeros added, never read).
+
+    numba types an array of one column (or none) as C-contiguous and one of two or more in
+    Fortran order as ``F``: without the padding, a chunk with one regime parameter set (or
+    one overlay column) and one with several would compile the sweep kernel twice."""
+    if a.shape[1] >= 2:
+        return _writable(np.asfortranarray(a))
+    out = np.zeros((a.shape[0], 2), dtype=a.dtype, order="F")
+    out[:, : a.shape[1]] = a
+    return out
+
+
 def kernel_args(
     inputs: SweepInputs,
     chunk: ChunkArrays,
@@ -453,8 +472,13 @@ def kernel_args(
     returns_out: np.ndarray | None = None,
 ) -> tuple:
     """Positional arguments of :func:`engine.sweep.nb.sweep_nb` for a chunk and a day range
-    (``returns_out``: see there; default an empty array, metrics only)."""
-    return (
+    (``returns_out``: see there; default an empty array, metrics only).
+
+    Every call gets the same argument types (writable arrays; ``codes`` and ``features`` in
+    Fortran order with at least two columns), so the kernel compiles once per installation
+    whatever the grid, the strategy's overlays, or the process (Dask workers unpickle
+    writable arrays where the local sweep has read-only views)."""
+    arrays = (
         inputs.close,
         inputs.cash_price,
         inputs.gross_i,
@@ -462,9 +486,9 @@ def kernel_args(
         inputs.ret_c,
         inputs.day_number,
         inputs.decide,
-        chunk.codes,
+        _fortran_columns(chunk.codes),
         chunk.tables,
-        chunk.features,
+        _fortran_columns(chunk.features),
         chunk.ov_center,
         chunk.code_idx,
         chunk.table_idx,
@@ -476,6 +500,9 @@ def kernel_args(
         chunk.lag,
         chunk.fees,
         chunk.slippage,
+    )
+    return (
+        *(_writable(a) for a in arrays),
         int(first),
         int(last),
         float(INIT_CASH),
