@@ -32,19 +32,19 @@ def is_close_nb(a: float, b: float) -> bool:
     return abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def near_zero_nb(a: float) -> bool:
     """``is_close_nb(a, 0.0)``, exactly, for any ``a``: ``|a| <= 1e-12``."""
     return abs(a) <= ABS_TOL
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def close_nb(a: float, b: float) -> bool:
     """``is_close_nb(a, b)`` for finite ``a`` and ``b`` (the fills only see finite values)."""
     return a == b or abs(a - b) <= max(REL_TOL * max(abs(a), abs(b)), ABS_TOL)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def add_nb(a: float, b: float) -> float:
     """vectorbt's ``add_nb``: ``a + b``, snapped to 0.0 when the sum is approximately zero."""
     if np.sign(a) != np.sign(b):
@@ -55,7 +55,7 @@ def add_nb(a: float, b: float) -> float:
     return a + b
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def buy_nb(
     cash: float,
     position: float,
@@ -97,7 +97,7 @@ def buy_nb(
     return add_nb(cash, -final_req_cash), add_nb(position, final_size), final_size, adj_price
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def sell_nb(
     cash: float,
     position: float,
@@ -131,7 +131,7 @@ def sell_nb(
     return cash + final_acq_cash, add_nb(position, -size_limit), size_limit, adj_price
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def target_percent_nb(
     cash: float,
     position: float,
@@ -197,12 +197,20 @@ def rebalance_nb(
     w_c = 1.0 - w
     ov_i = w * value - pos_i * p_i
     ov_c = w_c * value - pos_c * p_c
-    if ov_i > ov_c or np.isnan(ov_i):
-        cash, pos_c, _, _ = target_percent_nb(cash, pos_c, value, w_c, p_c, 0.0, 0.0, min_size)
-        cash, pos_i, s, p = target_percent_nb(cash, pos_i, value, w, p_i, fees, slippage, min_size)
-    else:
-        cash, pos_i, s, p = target_percent_nb(cash, pos_i, value, w, p_i, fees, slippage, min_size)
-        cash, pos_c, _, _ = target_percent_nb(cash, pos_c, value, w_c, p_c, 0.0, 0.0, min_size)
+    # The auto call sequence: the leg that sells goes first. One call site per leg in a loop
+    # over the two positions: numba inlines each call site of target_percent_nb (with buy_nb,
+    # sell_nb and their helpers) at its IR level, and writing both orders out (four call
+    # sites) cost about 10 s of a cold compile; the operations and their order are the same.
+    cash_first = ov_i > ov_c or np.isnan(ov_i)
+    s = 0.0
+    p = p_i
+    for leg in range(2):
+        if (leg == 0) == cash_first:
+            cash, pos_c, _, _ = target_percent_nb(cash, pos_c, value, w_c, p_c, 0.0, 0.0, min_size)
+        else:
+            cash, pos_i, s, p = target_percent_nb(
+                cash, pos_i, value, w, p_i, fees, slippage, min_size
+            )
     return cash, pos_i, pos_c, s * p, value
 
 
