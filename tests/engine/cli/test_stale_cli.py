@@ -115,3 +115,19 @@ def test_data_status_has_a_stale_column() -> None:
     assert rows["DTB3"].rstrip().endswith("YES 34/5bd")
     assert rows["TREAST"].rstrip().endswith("no 7/13d")
     assert rows["DFEDTAR"].rstrip().endswith("ended")
+
+
+def test_explain_marks_a_stale_balance_sheet_input(tmp_path: Path) -> None:
+    """SOMA data cut three Wednesdays early: TREAST and WSHOMCB are stale on 2026-08-28 and the
+    growth line says so."""
+    for sid in ("TREAST", "WSHOMCB"):
+        lines = (SNAPSHOT_DIR / f"{sid}.csv").read_text().splitlines()
+        keep = [lines[0]] + [ln for ln in lines[1:] if ln[:10] <= "2026-08-05"]
+        (tmp_path / f"{sid}.csv").write_text("\n".join(keep) + "\n")
+    code, out, _ = run("--data-dir", str(tmp_path), "explain", "2026-08-28", "--json")
+    stale = {x["series"]: x for x in json.loads(out)["stale"]}
+    assert stale["TREAST"]["behind"] == 21 and stale["TREAST"]["feeds"] == ["regime balance_sheet"]
+    code, text, _ = run("--data-dir", str(tmp_path), "explain", "2026-08-28")
+    assert code == 0
+    (soma,) = [ln for ln in text.splitlines() if ln.startswith("  SOMA growth")]
+    assert soma.endswith("(Wednesday 2026-08-05; stale: 23 days old)")
