@@ -418,6 +418,55 @@ CASES: tuple[Case, ...] = (
     ),
 )
 
+HELP_TIMES = 4.0
+"""``runoff --help`` must take under this many times a bare ``python -c "import json"``."""
+EXPLAIN_TIMES = 60.0
+"""Regression guard of ``runoff explain 2024-01-19`` (warm numba cache), in bare processes:
+it loads 17 series and computes every regime, so it has no target."""
+
+BARE = ("-c", "import json")
+"""The bare Python process the CLI's latency is compared with."""
+CONSOLE = ("-c", "import sys; from engine.cli import main; sys.exit(main())")
+"""What the ``runoff`` console script runs (``engine.cli:main``), with the arguments after it."""
+CLI_CASES: dict[str, tuple[str, ...]] = {
+    "help": ("--help",),
+    "explain": ("explain", "2024-01-19"),
+}
+"""Latency rows: key of :data:`LIMITS` -> ``runoff`` arguments."""
+CLI_ROUNDS = {"full": 7, "quick": 3}
+"""Runs of each process per mode (the best one counts)."""
+
+
+def process_seconds(args: tuple[str, ...], rounds: int, cwd: str | None = None) -> float:
+    """Best wall time of ``rounds`` runs of ``python <args>`` (output discarded; a failing
+    process raises)."""
+    import subprocess
+    import sys
+
+    best = math.inf
+    for _ in range(rounds):
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, *args], cwd=cwd, check=True, capture_output=True, timeout=600
+        )
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def cli_latency(rounds: int, cwd: str | None = None) -> dict[str, float]:
+    """Best wall times (seconds) of a bare Python process (``bare``) and of each ``runoff``
+    command of :data:`CLI_CASES`, measured in turns in the same run (one warm-up of each first:
+    the numba cache and the OS file cache are warm)."""
+    cases = {"bare": BARE, **{k: (*CONSOLE, *a) for k, a in CLI_CASES.items()}}
+    for args in cases.values():
+        process_seconds(args, 1, cwd)
+    best = dict.fromkeys(cases, math.inf)
+    for _ in range(rounds):
+        for k, args in cases.items():
+            best[k] = min(best[k], process_seconds(args, 1, cwd))
+    return best
+
+
 LIMITS: dict[str, Limit] = {
     "ns": Limit(
         "5 ns / fused sweep time per combination-day per core (two legs: index + cash)",
@@ -499,11 +548,27 @@ LIMITS: dict[str, Limit] = {
         floor=(1.0, 0.9),
     ),
     "cache": Limit(
-        "cold-process compile / warm (numba cache) process",
+        "first sweep: cold process (empty numba cache) / warm process",
         "x",
         1.0,
         True,
         floor=(1.5, 1.2),
+        target=None,
+    ),
+    "help": Limit(
+        "4 x bare python / runoff --help",
+        "x",
+        HELP_TIMES,
+        False,
+        floor=(1.0, 1.0),
+        target=1.0,
+    ),
+    "explain": Limit(
+        "60 x bare python / runoff explain 2024-01-19 (warm)",
+        "x",
+        EXPLAIN_TIMES,
+        False,
+        floor=(1.0, 0.5),
         target=None,
     ),
 }

@@ -5,7 +5,9 @@
 of the memory traced by ``tracemalloc`` (Python objects and NumPy buffers) during the sweep.
 ``python -m benchmarks.probe startup [START END]`` imports Runoff and runs a one-combination
 sweep; run it with an empty ``NUMBA_CACHE_DIR`` (cold: every kernel compiles) and again with
-the same directory (warm: loaded from numba's cache).
+the same directory (warm: loaded from numba's cache). It also reports the seconds each kernel
+the sweep calls spent compiling (numba's ``numba:compile`` events; none on a cache hit), the
+callees' compilation included in their caller's, so the cold run says what is left to shave.
 ``python -m benchmarks.probe stream N OUT [START END] [DASK]`` is ``runoff sweep note_thesis``
 over N combinations sampled from :data:`benchmarks.cases.BIG_GRID` with ``--out OUT`` (and
 ``--dask DASK``): the CLI's own code path, in a process the caller times from start to exit.
@@ -50,14 +52,38 @@ def memory(n: int, start: str | None, end: str | None) -> dict:
     }
 
 
+def _compile_listener() -> dict[str, float]:
+    """Record the compile time of every kernel compiled from Python (not from another kernel):
+    qualified name -> seconds, callees included."""
+    from numba.core import event
+
+    compiled: dict[str, float] = {}
+    stack: list[float] = []
+
+    class Listener(event.Listener):
+        def on_start(self, ev: event.Event) -> None:
+            stack.append(time.perf_counter())
+
+        def on_end(self, ev: event.Event) -> None:
+            t0 = stack.pop()
+            if not stack:
+                f = ev.data["dispatcher"].py_func
+                name = f"{f.__module__}.{f.__name__}"
+                compiled[name] = compiled.get(name, 0.0) + time.perf_counter() - t0
+
+    event.register("numba:compile", Listener())
+    return compiled
+
+
 def startup(start: str | None, end: str | None) -> dict:
     t = time.perf_counter()
+    compiled = _compile_listener()
     from benchmarks.cases import bench_grid
     from engine.sweep.run import plan_sweep, run_plan
 
     grid = bench_grid(1)
     run_plan(plan_sweep(grid.strategy, grid, start=start, end=end))
-    return {"seconds": time.perf_counter() - t}
+    return {"seconds": time.perf_counter() - t, "compiled": compiled}
 
 
 def _window_args(start: str | None, end: str | None) -> list[str]:

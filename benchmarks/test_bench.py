@@ -20,12 +20,15 @@ import pytest
 
 from benchmarks.cases import (
     CASES,
+    CLI_CASES,
+    CLI_ROUNDS,
     KERNEL_ROWS,
     LIMITS,
     STREAM_MEMORY_WINDOW,
     Case,
     Inputs,
     Mode,
+    cli_latency,
     kernel_ratios,
 )
 
@@ -153,14 +156,36 @@ def test_startup_cache(benchmark, mode: Mode) -> None:
         )
         warm = _probe("startup", *_window(mode), env=env)
     ratio = cold["seconds"] / warm["seconds"]
+    top = sorted(cold["compiled"].items(), key=lambda kv: -kv[1])
+    spent = ", ".join(f"{name.rsplit('.', 1)[-1]} {sec:.1f} s" for name, sec in top[:4])
     benchmark.extra_info.update(
         kind="limit",
         key="cache",
         measured=ratio,
         ratio=LIMITS["cache"].ratio(ratio),
-        detail=f"import + one-combination sweep: cold {cold['seconds']:.1f} s, warm "
-        f"{warm['seconds']:.1f} s",
+        detail=f"import + one-combination sweep: cold {cold['seconds']:.1f} s (compiling "
+        f"{sum(cold['compiled'].values()):.1f} s: {spent}), warm {warm['seconds']:.1f} s "
+        f"({len(warm['compiled'])} kernels compiled)",
     )
+
+
+def test_cli_latency(benchmark, mode: Mode) -> None:
+    """``runoff --help`` and ``runoff explain 2024-01-19`` (warm numba cache) against a bare
+    ``python -c "import json"``, each the best of several fresh processes run in turns."""
+    best = benchmark.pedantic(
+        lambda: cli_latency(CLI_ROUNDS[mode.name], str(ROOT)), rounds=1, iterations=1
+    )
+    bare = best["bare"]
+    for key, args in CLI_CASES.items():
+        times = best[key] / bare
+        benchmark.extra_info[key] = {
+            "kind": "limit",
+            "key": key,
+            "measured": times,
+            "ratio": LIMITS[key].ratio(times),
+            "detail": f"runoff {' '.join(args)} {best[key]:.2f} s vs bare python -c 'import "
+            f"json' {bare:.2f} s: {times:.1f}x (best of {CLI_ROUNDS[mode.name]} processes each)",
+        }
 
 
 def test_kernels(benchmark, mode: Mode) -> None:

@@ -10,7 +10,7 @@ is kept).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from data.errors import UnknownSeriesError
@@ -40,6 +40,114 @@ class Release(StrEnum):
     after the third estimate of GDP, and after the Z.1 release)."""
     EX_POST = "ex_post"
     """Never usable as a signal (ex-post labels such as NBER recessions): ``available_at`` is NaT."""
+
+
+class Cadence(StrEnum):
+    """How often a series has an observation: the dates its release rule is applied to when
+    :mod:`data.staleness` works out the newest observation a decision day should see."""
+
+    BUSINESS_DAILY = "business daily"
+    """One value per Federal Reserve business day (H.15 yields, ON RRP, closes)."""
+    CALENDAR_DAILY = "calendar daily"
+    """One row per calendar day, weekends included (effective fed funds, the target range)."""
+    WEEKLY = "weekly"
+    """H.4.1 Wednesdays."""
+    MONTHLY = "monthly"
+    """Dated the first day of the month."""
+    MONTH_END = "month-end"
+    """Dated the last business day of the month."""
+    QUARTERLY = "quarterly"
+    """Dated the first day of the quarter."""
+
+
+STALE_UNITS = ("days", "business days")
+"""Units of a stale limit: calendar days, or Federal Reserve business days."""
+
+
+@dataclass(frozen=True)
+class StaleRule:
+    """When a series is stale at a decision.
+
+    At a decision day the release rule says which observation should be the newest public
+    one (the *expected* observation: the latest date of the cadence whose ``available_at``
+    is at or before the decision time). The series is stale when its newest public
+    observation is more than ``limit`` ``unit`` behind that one (calendar days between the
+    two dates, or business days after the newest public one up to the expected one).
+    ``limit`` None: never stale (ex-post labels, which are never a signal input).
+    ``ended``: the series was discontinued on that date (ISO); from then on it is no input
+    and never stale. ``why`` says why the limit is what it is.
+    """
+
+    cadence: Cadence
+    limit: int | None
+    unit: str
+    why: str
+    ended: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.unit not in STALE_UNITS:
+            raise ValueError(f"StaleRule.unit = {self.unit!r}: expected one of {STALE_UNITS}")
+
+    @property
+    def text(self) -> str:
+        """The limit in words, e.g. ``13 days`` or ``5 business days``."""
+        return "never stale" if self.limit is None else f"{self.limit} {self.unit}"
+
+
+H41_STALE = StaleRule(
+    Cadence.WEEKLY,
+    13,
+    "days",
+    "H.4.1 comes out every Thursday: one missed or late release (7 days behind) is tolerated, "
+    "two (14 days) are stale",
+)
+DAILY_STALE = StaleRule(
+    Cadence.BUSINESS_DAILY,
+    5,
+    "business days",
+    "a daily series may miss a few business days (market holidays, a late update); a week "
+    "of them is stale",
+)
+DAILY_ROWS_STALE = StaleRule(
+    Cadence.CALENDAR_DAILY,
+    5,
+    "business days",
+    "FRED gives every calendar day a row; a week of business days without one is stale",
+)
+TARGET_STALE = StaleRule(
+    Cadence.CALENDAR_DAILY,
+    5,
+    "business days",
+    "a step series: the range only changes at FOMC decisions, but FRED repeats it on every "
+    "calendar day, so the file's own last row says up to when the range is known; a file "
+    "that ends more than a week of business days before the decision could miss a change "
+    "made since (meetings are about six weeks apart)",
+)
+MONTHLY_STALE = StaleRule(
+    Cadence.MONTHLY,
+    45,
+    "days",
+    "one missed monthly release (28-31 days behind, e.g. no October 2025 household survey) "
+    "is tolerated, two are stale",
+)
+MONTH_END_STALE = StaleRule(
+    Cadence.MONTH_END,
+    45,
+    "days",
+    "one missing month-end is tolerated, two are stale",
+)
+QUARTERLY_STALE = StaleRule(
+    Cadence.QUARTERLY,
+    100,
+    "days",
+    "one missed quarterly release (90-92 days behind) is tolerated, two are stale",
+)
+EX_POST_STALE = StaleRule(
+    Cadence.MONTHLY,
+    None,
+    "days",
+    "an ex-post label is never a signal input, so it is never stale",
+)
 
 
 PRICE_COLUMN: dict[str, str] = {"index": "close", "fund": "adj_close"}
@@ -83,6 +191,8 @@ class SeriesSpec:
     bounds : sanity bounds ``(low, high)`` on the published values.
     in_snapshot : bundled under ``data/snapshot``.
     known_gaps : documented holes longer than ``max_gap_days`` (warnings, not errors).
+    stale : its cadence and stale limit (:class:`StaleRule`, used by :mod:`data.staleness`);
+        every series declares one.
     """
 
     id: str
@@ -97,6 +207,7 @@ class SeriesSpec:
     bounds: tuple[float, float]
     in_snapshot: bool = True
     known_gaps: tuple[KnownGap, ...] = ()
+    stale: StaleRule = field(kw_only=True)
 
     @property
     def ex_post(self) -> bool:
@@ -136,6 +247,7 @@ _SPECS = [
         Release.H41_WEEKLY,
         7,
         (500_000, 10_000_000),
+        stale=H41_STALE,
     ),
     SeriesSpec(
         "TREAST",
@@ -148,6 +260,7 @@ _SPECS = [
         Release.H41_WEEKLY,
         7,
         (300_000, 7_000_000),
+        stale=H41_STALE,
     ),
     SeriesSpec(
         "WSHOMCB",
@@ -160,6 +273,7 @@ _SPECS = [
         Release.H41_WEEKLY,
         7,
         (0, 3_500_000),
+        stale=H41_STALE,
     ),
     SeriesSpec(
         "WSHOSHO",
@@ -172,6 +286,7 @@ _SPECS = [
         Release.H41_WEEKLY,
         7,
         (300_000, 10_000_000),
+        stale=H41_STALE,
     ),
     SeriesSpec(
         "WDTGAL",
@@ -184,6 +299,7 @@ _SPECS = [
         Release.H41_WEEKLY,
         7,
         (0, 3_000_000),
+        stale=H41_STALE,
     ),
     SeriesSpec(
         "WTREGEN",
@@ -203,6 +319,7 @@ _SPECS = [
                 "no public copy of the six weeks between; WDTGAL (Wednesday level) covers them",
             ),
         ),
+        stale=H41_STALE,
     ),
     SeriesSpec(
         "WRESBAL",
@@ -215,6 +332,7 @@ _SPECS = [
         Release.H41_WEEKLY,
         7,
         (0, 6_000_000),
+        stale=H41_STALE,
     ),
     SeriesSpec(
         "WLRRAL",
@@ -228,6 +346,7 @@ _SPECS = [
         7,
         (0, 4_000_000),
         in_snapshot=False,
+        stale=H41_STALE,
     ),
     SeriesSpec(
         "H41RESPPALDKNWW",
@@ -241,6 +360,7 @@ _SPECS = [
         7,
         (0, 500_000),
         in_snapshot=False,
+        stale=H41_STALE,
     ),
     SeriesSpec(
         "RRPONTSYD",
@@ -260,6 +380,7 @@ _SPECS = [
                 "occasional operations only before the daily ON RRP facility began on 2013-09-23",
             ),
         ),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "RRPONTSYAWARD",
@@ -279,6 +400,7 @@ _SPECS = [
                 "no award rate on days without accepted ON RRP propositions ('.' in FRED)",
             ),
         ),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "DGS10",
@@ -291,6 +413,7 @@ _SPECS = [
         Release.H15_DAILY,
         5,
         (-1, 20),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "DGS2",
@@ -303,6 +426,7 @@ _SPECS = [
         Release.H15_DAILY,
         5,
         (-1, 20),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "DGS5",
@@ -315,6 +439,7 @@ _SPECS = [
         Release.H15_DAILY,
         5,
         (-1, 20),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "DGS30",
@@ -327,6 +452,7 @@ _SPECS = [
         Release.H15_DAILY,
         5,
         (-1, 20),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "DGS3MO",
@@ -339,6 +465,7 @@ _SPECS = [
         Release.H15_DAILY,
         5,
         (-1, 20),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "DTB3",
@@ -351,6 +478,7 @@ _SPECS = [
         Release.H15_DAILY,
         5,
         (-1, 20),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "DFF",
@@ -363,6 +491,7 @@ _SPECS = [
         Release.FED_FUNDS,
         1,
         (-1, 25),
+        stale=DAILY_ROWS_STALE,
     ),
     SeriesSpec(
         "DFEDTAR",
@@ -375,6 +504,14 @@ _SPECS = [
         Release.TARGET,
         1,
         (0, 25),
+        stale=StaleRule(
+            Cadence.CALENDAR_DAILY,
+            5,
+            "business days",
+            "the single target ended on 2008-12-15 (the range DFEDTARU/DFEDTARL follows); "
+            "before that, as the range",
+            ended="2008-12-15",
+        ),
     ),
     SeriesSpec(
         "DFEDTARU",
@@ -387,6 +524,7 @@ _SPECS = [
         Release.TARGET,
         1,
         (0, 25),
+        stale=TARGET_STALE,
     ),
     SeriesSpec(
         "DFEDTARL",
@@ -399,6 +537,7 @@ _SPECS = [
         Release.TARGET,
         1,
         (0, 25),
+        stale=TARGET_STALE,
     ),
     SeriesSpec(
         "SAHMREALTIME",
@@ -411,6 +550,7 @@ _SPECS = [
         Release.MONTHLY_10TH,
         31,
         (-5, 15),
+        stale=MONTHLY_STALE,
     ),
     SeriesSpec(
         "UNRATE",
@@ -428,6 +568,7 @@ _SPECS = [
                 "2025-09-01", "2025-11-01", "no October 2025 household survey (federal shutdown)"
             ),
         ),
+        stale=MONTHLY_STALE,
     ),
     SeriesSpec(
         "GDP",
@@ -440,6 +581,7 @@ _SPECS = [
         Release.QUARTERLY_LAG,
         92,
         (100, 100_000),
+        stale=QUARTERLY_STALE,
     ),
     SeriesSpec(
         "MMMFFAQ027S",
@@ -453,6 +595,7 @@ _SPECS = [
         92,
         (0, 20_000_000),
         known_gaps=(KnownGap("1945-10-01", "1951-10-01", "annual (Q4) values only before 1952"),),
+        stale=QUARTERLY_STALE,
     ),
     SeriesSpec(
         "USREC",
@@ -465,6 +608,7 @@ _SPECS = [
         Release.EX_POST,
         31,
         (0, 1),
+        stale=EX_POST_STALE,
     ),
     SeriesSpec(
         "VIXCLS",
@@ -477,6 +621,7 @@ _SPECS = [
         Release.VIX_CLOSE,
         8,
         (5, 100),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "GSPC",
@@ -496,6 +641,7 @@ _SPECS = [
                 "exchanges closed for the 1933 bank holiday (full Yahoo/Stooq history only)",
             ),
         ),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "SP500TR",
@@ -508,6 +654,7 @@ _SPECS = [
         Release.MARKET_CLOSE,
         8,
         (50, 100_000),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "SP500TR_monthly",
@@ -520,6 +667,7 @@ _SPECS = [
         Release.MARKET_CLOSE,
         35,
         (50, 100_000),
+        stale=MONTH_END_STALE,
     ),
     SeriesSpec(
         "SPY",
@@ -532,6 +680,7 @@ _SPECS = [
         Release.MARKET_CLOSE,
         8,
         (1, 10_000),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "IEF",
@@ -544,6 +693,7 @@ _SPECS = [
         Release.MARKET_CLOSE,
         8,
         (1, 1_000),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "TLT",
@@ -556,6 +706,7 @@ _SPECS = [
         Release.MARKET_CLOSE,
         8,
         (1, 1_000),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "SHY",
@@ -568,6 +719,7 @@ _SPECS = [
         Release.MARKET_CLOSE,
         8,
         (1, 1_000),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "BIL",
@@ -580,6 +732,7 @@ _SPECS = [
         Release.MARKET_CLOSE,
         8,
         (1, 1_000),
+        stale=DAILY_STALE,
     ),
     SeriesSpec(
         "VUSTX",
@@ -592,6 +745,7 @@ _SPECS = [
         Release.MARKET_CLOSE,
         8,
         (0.1, 1_000),
+        stale=DAILY_STALE,
     ),
 ]
 

@@ -48,6 +48,12 @@ def _busdaycal() -> np.busdaycalendar:
     return np.busdaycalendar(weekmask="1111100", holidays=hol)
 
 
+def business_day_calendar() -> np.busdaycalendar:
+    """The Federal Reserve's business days as a NumPy calendar (``np.busday_count`` and
+    friends), equal to :func:`business_day` on every date."""
+    return _busdaycal()
+
+
 def _roll_forward(days: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """Move each date to itself if a business day, else to the next business day."""
     d = days.values.astype("datetime64[D]")

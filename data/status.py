@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from data.manifest import INDEX_ID, MANIFEST, spec
+from data.staleness import staleness_frame
 from data.store import Store
 
 
@@ -33,6 +34,14 @@ class SeriesStatus:
     age_days : calendar days from ``last`` to today.
     age_vs_index_days : calendar days from ``last`` to the S&P 500's last date
         (how stale the series is on the last trading day of the panel).
+    cadence, stale_limit, stale_unit : the series' stale rule (:class:`data.manifest.StaleRule`;
+        ``stale_limit`` None: never stale).
+    stale_at : the decision day staleness is judged at: the S&P 500's last date (ISO).
+    expected_obs : the newest observation the release rule makes public by then (ISO).
+    behind : how far ``last`` public then is behind ``expected_obs``, in ``stale_unit``.
+    stale_status : ``fresh``, ``stale``, ``not yet public``, ``in a documented gap``,
+        ``ended``, ``ex post`` (:mod:`data.staleness`); None without an index or a file.
+    stale : ``stale_status == "stale"`` (None when not judged).
     """
 
     id: str
@@ -50,6 +59,14 @@ class SeriesStatus:
     vintages: bool
     age_days: int | None
     age_vs_index_days: int | None
+    cadence: str
+    stale_limit: int | None
+    stale_unit: str
+    stale_at: str | None = None
+    expected_obs: str | None = None
+    behind: int | None = None
+    stale_status: str | None = None
+    stale: bool | None = None
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -87,7 +104,14 @@ def series_status(
     for sid in ids:
         s = spec(sid)
         base: dict[str, Any] = dict(
-            id=s.id, title=s.title, units=s.units, to_bn=s.to_bn, release=s.release.value
+            id=s.id,
+            title=s.title,
+            units=s.units,
+            to_bn=s.to_bn,
+            release=s.release.value,
+            cadence=s.stale.cadence.value,
+            stale_limit=s.stale.limit,
+            stale_unit=s.stale.unit,
         )
         if not store.has(sid) and not s.in_snapshot:
             out.append(
@@ -120,6 +144,17 @@ def series_status(
             last_value = float(obs["value"].iloc[-1])
             age = int((ref - last_ts).days)
             age_idx = int((index_last - last_ts).days) if index_last is not None else None
+        if index_last is not None:
+            f = staleness_frame(store, sid, pd.DatetimeIndex([index_last])).iloc[0]
+            behind = None if pd.isna(f["behind"]) else int(f["behind"])
+            expected = None if pd.isna(f["expected_obs"]) else str(f["expected_obs"].date())
+            base.update(
+                stale_at=str(index_last.date()),
+                expected_obs=expected,
+                behind=behind,
+                stale_status=str(f["status"]),
+                stale=bool(f["stale"]),
+            )
         out.append(
             SeriesStatus(
                 origin=data.origin,

@@ -46,6 +46,36 @@ SPLICE_DATE = pd.Timestamp("2008-12-16")
 BTFP_ID = "H41RESPPALDKNWW"
 WLRRAL_ID = "WLRRAL"
 
+FEATURE_SERIES: dict[str, tuple[str, ...]] = {
+    "total_assets_bn": ("WALCL",),
+    "soma_bn": ("TREAST", "WSHOMCB"),
+    "net_liquidity_bn": ("WALCL", "WDTGAL", "RRPONTSYD", "WLRRAL"),
+    "net_liquidity_change_bn": ("WALCL", "WDTGAL", "RRPONTSYD", "WLRRAL"),
+    "bs_to_gdp": ("WALCL", "GDP"),
+    "reserves_bn": ("WRESBAL",),
+    "on_rrp_bn": ("RRPONTSYD",),
+    "btfp_bn": ("H41RESPPALDKNWW",),
+    "y10": ("DGS10",),
+    "y2": ("DGS2",),
+    "policy_upper": ("DFEDTARU",),
+    "policy_lower": ("DFEDTARL",),
+    "dff": ("DFF",),
+    "y10_cycle_high": ("DGS10",),
+    "y10_drawdown": ("DGS10",),
+    "y10_minus_upper": ("DGS10", "DFEDTARU"),
+    "y10_minus_lower": ("DGS10", "DFEDTARL"),
+    "y10_minus_y2": ("DGS10", "DGS2"),
+    "sahm": ("SAHMREALTIME",),
+    "tbill": ("DTB3",),
+    "vix": ("VIXCLS",),
+    "on_rrp_smooth_bn": ("RRPONTSYD",),
+    "on_rrp_change_bn": ("RRPONTSYD",),
+}
+"""Feature -> the published series it is computed from (``signals --latest`` lists their
+observation dates; :mod:`engine.staleness` checks them). The balance-sheet growth and pace
+(``bs_growth``, ``bs_pace_bn_month``) read the series of the strategy's measure: see the
+balance-sheet family's ``reads``."""
+
 
 # ---------------------------------------------------------------- weekly building blocks
 

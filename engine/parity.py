@@ -50,6 +50,7 @@ from engine.regimes.reference import (
     NL_UP,
 )
 from engine.sweep.fills_nb import simulate_orders_nb
+from engine.sweep.nb import stable_order_nb, stable_order_ref
 from engine.sweep.reduce_nb import STEP, refine_nb, refine_ref
 from engine.sweep.reference import simulate_orders_ref
 from strategies.families import FAMILIES
@@ -468,6 +469,16 @@ def fills_vectorbt(
     return pf.value().to_numpy(), pf.cash().to_numpy(), assets[:, :-1], assets[:, -1]
 
 
+def _order_example(rng: np.random.Generator, n: int) -> tuple:
+    """Keys with many ties (a sweep's no-trade bands), in random order."""
+    return (rng.choice(np.array([0.0, 0.02, 0.05, 0.1, 0.25]), size=n),)
+
+
+def order_argsort(keys: np.ndarray) -> np.ndarray:
+    """Oracle of the block order: NumPy's stable argsort."""
+    return np.argsort(keys, kind="stable").astype(np.int64)
+
+
 # ---------------------------------------------------------------- the table
 
 _CORE: tuple[Parity, ...] = (
@@ -517,6 +528,7 @@ _CORE: tuple[Parity, ...] = (
         _cycle_high_example,
         oracle=cycle_high_pandas,
     ),
+    Parity("stable_order", stable_order_nb, stable_order_ref, _order_example, oracle=order_argsort),
     Parity("phase", nb.phase_nb, reference.phase_ref, _phase_example),
     Parity("phase_trace", nb.phase_trace_nb, reference.phase_trace_ref, _phase_example),
 )

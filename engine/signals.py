@@ -30,37 +30,13 @@ from data.store import Store
 from engine.allocation import leg_columns
 from engine.backtest import CASH_ASSET, REGIME_NAMES, BacktestInputs, prepare
 from engine.cash import cash_rate_series
+from engine.features import FEATURE_SERIES
 from strategies.families import family
 
 if TYPE_CHECKING:
     from strategies import Strategy
 
 FORMATS: tuple[str, ...] = ("csv", "parquet", "json")
-
-FEATURE_SERIES: dict[str, tuple[str, ...]] = {
-    "total_assets_bn": ("WALCL",),
-    "soma_bn": ("TREAST", "WSHOMCB"),
-    "net_liquidity_bn": ("WALCL", "WDTGAL", "RRPONTSYD", "WLRRAL"),
-    "net_liquidity_change_bn": ("WALCL", "WDTGAL", "RRPONTSYD", "WLRRAL"),
-    "bs_to_gdp": ("WALCL", "GDP"),
-    "reserves_bn": ("WRESBAL",),
-    "on_rrp_bn": ("RRPONTSYD",),
-    "btfp_bn": ("H41RESPPALDKNWW",),
-    "y10": ("DGS10",),
-    "y2": ("DGS2",),
-    "policy_upper": ("DFEDTARU",),
-    "policy_lower": ("DFEDTARL",),
-    "dff": ("DFF",),
-    "y10_cycle_high": ("DGS10",),
-    "y10_drawdown": ("DGS10",),
-    "y10_minus_upper": ("DGS10", "DFEDTARU"),
-    "y10_minus_lower": ("DGS10", "DFEDTARL"),
-    "y10_minus_y2": ("DGS10", "DGS2"),
-    "sahm": ("SAHMREALTIME",),
-    "tbill": ("DTB3",),
-    "vix": ("VIXCLS",),
-}
-"""Feature -> the published series it is computed from (for the obs dates of ``--latest``)."""
 
 
 def regime_inputs(strategy: Strategy) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:

@@ -11,6 +11,9 @@ covers the same days as the backtest of that combination started on the sweep's 
 Inside the window a regime may still read UNKNOWN (its table cell applies), but an unknown
 overlay feature or cash rate would leave a weight or a price undefined:
 :func:`check_known_inside` and :func:`cash_price` refuse rather than carry on.
+
+The end: :func:`fresh_end` says where a window ends when an input goes stale (the last day
+every input was fresh, :func:`engine.staleness.last_fresh_day`) and what to tell the user.
 """
 
 from __future__ import annotations
@@ -25,9 +28,12 @@ from data.dates import parse_optional_day
 from data.errors import MissingDataError, ParameterError
 from engine.cash import cash_price_from_yield, cash_yield
 from engine.regimes.families import engine_of
+from engine.staleness import last_fresh_day, strategy_staleness
 from strategies.families import NAMES
 
 if TYPE_CHECKING:
+    from data.staleness import Staleness
+    from data.store import Store
     from strategies import Strategy
 
 INIT_CASH = 1.0
@@ -183,3 +189,67 @@ def cash_price(days: pd.DatetimeIndex, rate: str, rate_values: np.ndarray) -> np
         bad = int(np.argmax(~np.isfinite(px)))
         raise MissingDataError(f"cash rate {rate} is unknown on {days[max(bad - 1, 0)].date()}")
     return px
+
+
+@dataclass(frozen=True)
+class WindowEnd:
+    """Where a window ends, given when the strategy's inputs go stale (see :func:`fresh_end`).
+
+    Attributes
+    ----------
+    i1 : position of the last window day in the days given.
+    end : that day.
+    last_fresh : the last day every input was fresh (None: no such day).
+    note : one line when the window ends before the data does because an input went stale.
+    warning : one line when the requested end runs past the last fresh day (the window runs
+        there anyway: terminal, JSON and report should show it).
+    stale : the inputs stale on the day after ``last_fresh``.
+    """
+
+    i1: int
+    end: pd.Timestamp
+    last_fresh: pd.Timestamp | None
+    note: str | None
+    warning: str | None
+    stale: tuple[Staleness, ...]
+
+
+def fresh_end(
+    strategy: Strategy,
+    days: pd.DatetimeIndex,
+    requested_end: pd.Timestamp | None,
+    *,
+    store: Store | None = None,
+) -> WindowEnd:
+    """The end of a window over ``days`` (the history up to the requested end, if any).
+
+    Without a requested end the window ends on the last day every input of ``strategy`` was
+    fresh, and ``note`` says why; with one (``days`` already end there) it runs to it, and
+    ``warning`` says so when it is past the last fresh day. Staleness follows each series'
+    rule in the manifest (:mod:`data.staleness`).
+    """
+    fe = last_fresh_day(strategy, days, store=store)
+    last = len(days) - 1
+    why = fe.reason
+    if fe.fresh_to_the_end:
+        return WindowEnd(last, days[last], fe.day, None, None, fe.stale)
+    if fe.day is None:
+        warning = (
+            f"no day up to {days[last].date()} has every input fresh; the results use stale "
+            f"inputs: {why}"
+        )
+        return WindowEnd(last, days[last], None, None, warning, fe.stale)
+    if requested_end is None:
+        i1 = int(days.get_loc(fe.day))
+        note = (
+            f"end {fe.day.date()}: the last day every input was fresh; after it {why} "
+            f"(--end runs past it, with a warning)"
+        )
+        return WindowEnd(i1, fe.day, fe.day, note, None, fe.stale)
+    at_end = [x for x in strategy_staleness(strategy, days[last], store=store) if x.stale]
+    warning = (
+        f"the window runs to {days[last].date()}, past {fe.day.date()}, the last day every "
+        f"input was fresh; stale on {days[last].date()}: "
+        + "; ".join(x.line for x in at_end or fe.stale)
+    )
+    return WindowEnd(last, days[last], fe.day, None, warning, fe.stale)

@@ -42,8 +42,12 @@ _STATUS_HELP = """\
 Show what the store holds for every series of the manifest: where the file comes from
 (data-dir > cache > snapshot; 'missing' for series that are not bundled and were not
 downloaded), first and last observation date, rows and missing rows, the last value,
-units and the scale to $bn, the release rule, and the age of the last observation in
-days (to today, and to the last S&P 500 trading day in the store). Files in the data
+units and the scale to $bn, the release rule, the age of the last observation in
+days (to today, and to the last S&P 500 trading day in the store), and whether the series
+is stale at that last trading day's decision: how far its newest public observation is
+behind the one its release calendar expects by then, against the series' limit (weekly
+H.4.1: 13 days; daily: 5 business days; monthly: 45 days; quarterly: 100 days; the target
+range: its file's last row within 5 business days of the decision). Files in the data
 dir that are no series' file (e.g. walcl.csv for WALCL.csv) are listed as warnings
 (with --json, on stderr; 'runoff data verify --json' lists them under "unknown_files").
 
@@ -249,6 +253,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "release",
         "age",
         "vs S&P",
+        "stale",
     ]
     body = []
     for r in rows:
@@ -267,6 +272,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 r.release + (" (vintages)" if r.vintages else ""),
                 "-" if r.age_days is None else f"{r.age_days}d",
                 "-" if r.age_vs_index_days is None else f"{r.age_vs_index_days}d",
+                _stale_cell(r),
             ]
         )
     print(table(header, body, right={5, 6, 7, 11, 12}))
@@ -277,10 +283,22 @@ def cmd_status(args: argparse.Namespace) -> int:
     for name, folder in folders:
         print(f"{name:>8}: {folder}")
     print("age: days from the last observation to today / to the last S&P 500 date in the store")
+    print(
+        "stale: at the last S&P 500 date, how far the newest public observation is behind the "
+        "one its release calendar expects / the series' limit (d: days, bd: business days)"
+    )
     if unknown:
         print()
         _print_store_findings(unknown)
     return 0
+
+
+def _stale_cell(r: Any) -> str:
+    """The ``stale`` column: ``no 0/13d``, ``YES 34/5bd``, ``ended``, ``gap`` or ``-``."""
+    unit = "bd" if r.stale_unit == "business days" else "d"
+    if r.stale_status in ("fresh", "stale"):
+        return f"{'YES' if r.stale else 'no'} {r.behind}/{r.stale_limit}{unit}"
+    return {"ended": "ended", "in a documented gap": "gap"}.get(r.stale_status, "-")
 
 
 def cmd_update(args: argparse.Namespace) -> int:

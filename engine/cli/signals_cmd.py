@@ -5,6 +5,7 @@ Example::
     runoff signals qt_aware --format csv --out qt_aware.csv
     runoff signals qt_aware --format parquet --long --out qt_aware.parquet
     runoff signals qt_aware --latest            # the most recent decision as JSON
+    runoff signals qt_aware --latest --fail-on-stale   # exit 3 when an input is stale (cron)
 """
 
 from __future__ import annotations
@@ -54,16 +55,27 @@ def register(subparsers: Any) -> None:
         "target weight of every leg (asset id and role) and cash, regimes, inputs and their "
         "observation dates",
     )
+    p.add_argument(
+        "--fail-on-stale",
+        action="store_true",
+        help="exit with status 3 (after writing the output) when an input is stale at the "
+        "last decision day",
+    )
     add_window_options(p)
     p.set_defaults(func=run)
 
 
+STALE_EXIT = 3
+"""Exit status of ``--fail-on-stale`` when an input is stale at the last decision day."""
+
+
 def run(args: argparse.Namespace) -> int:
-    """Build the signals and write them."""
+    """Build the signals and write them; exit 3 with --fail-on-stale when an input is stale."""
     from data.errors import ParameterError
     from data.paths import atomic_write_text
     from data.store import Store
     from engine.signals import build_signals, export, latest
+    from engine.staleness import strategy_staleness
 
     if args.latest:
         if args.format not in (None, "json") or args.long:
@@ -72,18 +84,25 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError("--format csv|parquet|json is required (or use --latest)")
     store = Store(data_dir=args.data_dir)
     signals = build_signals(args.strategy, args.start, args.end, store=store)
+    t = signals.table
+    day = t["date"].iloc[-1] if len(t) else signals.inputs.days[-1]
+    stale = [x for x in strategy_staleness(signals.strategy, day, store=store) if x.stale]
     if args.latest:
-        text = json.dumps(latest(signals, store=store), indent=1, allow_nan=False) + "\n"
+        doc = latest(signals, store=store)
+        doc["stale_inputs"] = [x.to_dict() for x in stale]
+        text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
         if args.out:
             from pathlib import Path
 
             atomic_write_text(Path(args.out), text)
         else:
             sys.stdout.write(text)
-        return 0
-    exported = export(signals, args.format, long=args.long, out=args.out)
-    if exported is not None:
-        sys.stdout.write(exported)
     else:
-        print(f"wrote {len(signals.table)} decision days to {args.out}", file=sys.stderr)
-    return 0
+        exported = export(signals, args.format, long=args.long, out=args.out)
+        if exported is not None:
+            sys.stdout.write(exported)
+        else:
+            print(f"wrote {len(signals.table)} decision days to {args.out}", file=sys.stderr)
+    for x in stale:
+        print(f"runoff: warning: stale input at {x.day}: {x.line}", file=sys.stderr)
+    return STALE_EXIT if stale and args.fail_on_stale else 0

@@ -4,7 +4,8 @@ Example::
 
     runoff sweep qt_aware                                   # the strategy's [sweep] table
     runoff sweep qt_aware --grid balance_sheet.window_weeks=8,13,26 --grid rebalance.band=0:0.1:0.02
-    runoff sweep note_thesis --sample 10000 --seed 1 --metric calmar --top 10 --out res.parquet
+    runoff sweep note_thesis --grid weights.qt=0:1:0.05 --grid weights.drain=0:1:0.1 \
+        --sample 1000 --seed 1 --metric calmar --top 10 --out res.parquet
     runoff sweep note_thesis --sample 1000000 --out rows/   # every row, a partitioned dataset
     runoff sweep qt_aware --walk-forward 4 --pbo --report sweep.html --json
     runoff sweep qt_aware --dask local:2
@@ -51,7 +52,8 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         help="values of a dotted key (repeatable), or KEY=START:STOP:STEP (stop "
-        "inclusive); replaces the key in the strategy's [sweep] table",
+        "inclusive); replaces that key's values in the strategy's [sweep] table, whose "
+        "other keys stay in the grid (see --grid-only)",
     )
     p.add_argument(
         "--grid-only",
@@ -62,7 +64,8 @@ def register(subparsers: Any) -> None:
         "--sample",
         metavar="N",
         type=int,
-        help="run N combinations drawn at random (needed above 10,000,000)",
+        help="run N distinct combinations drawn at random from the grid (N at most its "
+        "size; needed above 10,000,000 combinations)",
     )
     p.add_argument("--seed", metavar="S", type=int, default=0, help="seed of --sample (default 0)")
     p.add_argument(

@@ -17,6 +17,7 @@ from data.errors import MissingDataError
 from data.manifest import INDEX_ID
 from data.panel import trading_days
 from data.release import decision_times
+from data.staleness import add_feed, check_inputs
 from data.store import Store
 from engine import features as F
 from engine.regimes.api import phase_trace, regime_frame
@@ -25,10 +26,6 @@ from engine.regimes.nb import REC_FAST, REC_INTERMEETING, REC_SAHM
 from strategies.families import FAMILIES, RegimeParams
 
 BTFP_UNAVAILABLE = "unavailable: not in the bundled data; run `runoff data update H41RESPPALDKNWW`"
-
-
-STALE_DAYS = 13
-"""A weekly input whose newest public Wednesday is older than this is flagged as stale."""
 
 
 def _iso(x: object) -> str | None:
@@ -240,6 +237,38 @@ def _phase_why(frame: pd.DataFrame, t: int, params: RegimeParams, tr) -> tuple[s
     ), since
 
 
+EXPLAIN_FEEDS: dict[str, str] = {
+    "WALCL": "total assets",
+    "GDP": "balance sheet / GDP",
+    "WRESBAL": "reserves",
+    "H41RESPPALDKNWW": "BTFP",
+    "DGS2": "10y - 2y",
+    "DFF": "fed funds",
+    "DTB3": "3m bill",
+    "VIXCLS": "VIX",
+    INDEX_ID: "index close",
+}
+"""What ``explain`` shows of the series that no regime family reads."""
+
+
+def explain_inputs(
+    series: list[str], params: RegimeParams, day: pd.Timestamp, store: Store
+) -> dict[str, tuple[str, ...]]:
+    """The series ``runoff explain`` lists -> what each feeds there: the regime families whose
+    series they are under ``params`` (the target DFEDTAR feeds the phase before
+    2008-12-16), or the line of the report that shows them."""
+    out: dict[str, list[str]] = {}
+    for fam in FAMILIES:
+        reads = list(fam.series(params.of(fam)))
+        if fam.name == "phase" and day < F.SPLICE_DATE:
+            reads += ["DFEDTAR"]
+        add_feed(out, [s for s in reads if s in series], f"regime {fam.name}")
+    for sid in series:
+        if sid in EXPLAIN_FEEDS:
+            add_feed(out, [sid], EXPLAIN_FEEDS[sid])
+    return {sid: tuple(out.get(sid, [])) for sid in series if store.has(sid)}
+
+
 def _input(store: Store, sid: str, day: pd.Timestamp) -> dict:
     a = store.asof(sid, pd.DatetimeIndex([day])).iloc[0]
     return {
@@ -284,7 +313,10 @@ def explain(
     whose engine module builds it (keyed by the regime name, e.g. ``rrp``: ``regime``,
     ``since``, ``why`` and its inputs), ``inputs`` (each raw series used: value in published
     units, ``obs_date``, ``available_at``), ``missing`` (each input with nothing public yet on
-    that day: ``series``, ``first_obs_date``, ``first_available_at``) and ``params``.
+    that day: ``series``, ``first_obs_date``, ``first_available_at``), ``stale`` (each input
+    that is stale at the decision, :meth:`data.staleness.Staleness.to_dict`: ``series``,
+    ``last_obs``, ``age_days``, ``expected_obs``, ``behind``, ``limit``, ``unit``, ``feeds``,
+    ``message``, ...) and ``params``.
     """
     params = params if params is not None else RegimeParams()
     store = store if store is not None else Store()
@@ -448,6 +480,8 @@ def explain(
             sections[fam.name] = section
             ids += [s for s in fam.series(params.of(fam)) if s not in ids and store.has(s)]
     inputs = [_input(store, sid, day) for sid in ids]
+    feeds = explain_inputs(ids, params, day, store)
+    stale = [x.to_dict() for x in check_inputs(feeds, day, store=store) if x.stale]
     return {
         "date": day.date().isoformat(),
         "requested": pd.Timestamp(date).date().isoformat(),
@@ -459,6 +493,7 @@ def explain(
         **sections,
         "inputs": inputs,
         "missing": [_first_release(store, i["series"]) for i in inputs if i["value"] is None],
+        "stale": stale,
         "params": {group: vars(p).copy() for group, p in params.items()},
     }
 
@@ -497,6 +532,18 @@ def _missing_lines(e: dict) -> list[str]:
     return [*out, ""]
 
 
+def _stale_lines(e: dict) -> list[str]:
+    """One line per stale input: its last observation, age, lag, limit and what it feeds."""
+    if not e.get("stale"):
+        return []
+    out = [
+        f"Stale on {e['date']} (newest public value further behind the release calendar than "
+        "the series' limit; see runoff data status):"
+    ]
+    out += [f"  {x['message']}" for x in e["stale"]]
+    return [*out, ""]
+
+
 def render(e: dict) -> str:
     """The text report of an :func:`explain` result."""
     bs, nl, lq, pol = e["balance_sheet"], e["net_liquidity"], e["liquidity"], e["policy"]
@@ -509,6 +556,7 @@ def render(e: dict) -> str:
         head,
         "",
         *_missing_lines(e),
+        *_stale_lines(e),
         f"Balance sheet: {bs['regime']}" + (f" since {bs['since']}" if bs["since"] else ""),
         f"  why: {bs['why']}",
         f"  total assets       {_bn(ta['value_bn'])} (WALCL of {_d(ta['obs_date'])})",
@@ -522,7 +570,7 @@ def render(e: dict) -> str:
         f"{_bn(bs['pace_bn_month'])}/month (Wednesday {_d(bs['growth_obs_date'])}"
         + (
             f"; stale: {bs['growth_age_days']} days old)"
-            if (bs["growth_age_days"] or 0) > STALE_DAYS
+            if any("regime balance_sheet" in x["feeds"] for x in e.get("stale", []))
             else ")"
         ),
         f"  SOMA holdings      {_bn(bs['soma_bn'])}",

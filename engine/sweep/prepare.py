@@ -491,6 +491,27 @@ def chunk_arrays(
     )
 
 
+def _writable(a: Any) -> Any:
+    """``a``, copied when read-only (a view of a pandas column; each array of a tuple): numba
+    compiles a separate specialisation for read-only arrays."""
+    if isinstance(a, tuple):
+        return tuple(_writable(x) for x in a)
+    return a if a.flags.writeable else a.copy()
+
+
+def _fortran_columns(a: np.ndarray) -> np.ndarray:
+    """A 2-D array in Fortran order with at least two columns (zeros added, never read).
+
+    numba types an array of one column (or none) as C-contiguous and one of two or more in
+    Fortran order as ``F``: without the padding, a chunk with one regime parameter set (or
+    one overlay column) and one with several would compile the sweep kernel twice."""
+    if a.shape[1] >= 2:
+        return _writable(np.asfortranarray(a))
+    out = np.zeros((a.shape[0], 2), dtype=a.dtype, order="F")
+    out[:, : a.shape[1]] = a
+    return out
+
+
 def kernel_args(
     inputs: SweepInputs,
     chunk: ChunkArrays,
@@ -500,9 +521,14 @@ def kernel_args(
 ) -> tuple:
     """Positional arguments of :func:`engine.sweep.nb.sweep_nb` for a chunk and a day range
     (``returns_out``: see there; default an empty array, metrics only). The legs' closes and
-    drift factors go as tuples of contiguous columns (one per leg)."""
+    drift factors go as tuples of contiguous columns (one per leg).
+
+    Every call gets the same argument types (writable arrays; ``codes`` and ``features`` in
+    Fortran order with at least two columns), so the kernel compiles once per installation and
+    leg count whatever the grid, the strategy's overlays, or the process (Dask workers
+    unpickle writable arrays where the local sweep has read-only views)."""
     n_legs = inputs.n_legs
-    return (
+    arrays = (
         tuple(np.ascontiguousarray(inputs.closes[:, j]) for j in range(n_legs)),
         inputs.cash_price,
         tuple(np.ascontiguousarray(inputs.gross_legs[:, j]) for j in range(n_legs)),
@@ -510,9 +536,9 @@ def kernel_args(
         inputs.ret_c,
         inputs.day_number,
         inputs.decide,
-        chunk.codes,
+        _fortran_columns(chunk.codes),
         chunk.tables,
-        chunk.features,
+        _fortran_columns(chunk.features),
         chunk.ov_center,
         chunk.ov_leg,
         chunk.code_idx,
@@ -525,6 +551,9 @@ def kernel_args(
         chunk.lag,
         chunk.fees,
         chunk.slippage,
+    )
+    return (
+        *(_writable(a) for a in arrays),
         int(first),
         int(last),
         float(INIT_CASH),
