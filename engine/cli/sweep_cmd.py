@@ -6,7 +6,8 @@ Example::
     runoff sweep qt_aware --grid balance_sheet.window_weeks=8,13,26 --grid rebalance.band=0:0.1:0.02
     runoff sweep note_thesis --grid weights.qt=0:1:0.05 --grid weights.drain=0:1:0.1 \
         --sample 1000 --seed 1 --metric calmar --top 10 --out res.parquet
-    runoff sweep note_thesis --sample 1000000 --out rows/   # every row, a partitioned dataset
+    runoff sweep note_thesis --grid weights.qt=0:1:0.05 --grid weights.drain=0:1:0.1 \
+        --grid net_liquidity.band_bn=50:300:25 --sample 100000 --out rows/   # a dataset
     runoff sweep qt_aware --walk-forward 4 --pbo --report sweep.html --json
     runoff sweep qt_aware --dask local:2
 """

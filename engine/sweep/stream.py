@@ -3,7 +3,8 @@
 Example::
 
     from engine.sweep import stream_sweep
-    s = stream_sweep("note_thesis", sample=1_000_000, out="rows/", top=10)
+    grid = {"weights.qt": np.linspace(0, 1, 21), "weights.drain": np.linspace(0, 1, 11)}
+    s = stream_sweep("note_thesis", grid, sample=2000, out="rows/", top=10)
     s.top, s.marginals          # best rows; per key and value: count, median, min, max
     pd.read_parquet("rows/")    # every row, in grid order
 
