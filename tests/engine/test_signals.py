@@ -47,7 +47,8 @@ def result(strategy, store):
 
 def test_wide_table_content(signals, strategy) -> None:
     t = signals.table
-    assert list(t.columns[:6]) == ["date", "execution_date", "status", "SP500TR", "CASH", "drift"]
+    legs = ["SP500TR", "UST10Y", "CASH"]
+    assert list(t.columns[:7]) == ["date", "execution_date", "status", *legs, "drift"]
     assert {
         "balance_sheet",
         "balance_sheet_code",
@@ -57,8 +58,9 @@ def test_wide_table_content(signals, strategy) -> None:
         "cash_rate",
         *input_features(strategy),
     } <= set(t.columns)
-    np.testing.assert_allclose(t["SP500TR"] + t["CASH"], 1.0)
-    assert ((t["SP500TR"] >= 0) & (t["SP500TR"] <= 1)).all()
+    np.testing.assert_allclose(t[legs].sum(axis=1), 1.0)
+    assert ((t[legs] >= 0) & (t[legs] <= 1)).all().all()
+    assert (t["UST10Y"] <= 0.6).all() and (t["UST10Y"] > 0).any()  # its [allocation.bounds]
     assert set(t["status"]) <= {"none", "executed", "replaced", "pending"}
     assert (t["status"] == "executed").sum() > 10 and (t["status"] == "none").sum() > 10
     ex = t[t["status"] == "executed"]
@@ -89,8 +91,8 @@ def test_long_format(signals) -> None:
     wide = signals.table
     long = to_long(wide)
     assert list(long.columns[:3]) == ["date", "asset", "weight"]
-    assert len(long) == 2 * len(wide)
-    assert long["asset"].iloc[:2].tolist() == ["SP500TR", "CASH"]
+    assert len(long) == 3 * len(wide)
+    assert long["asset"].iloc[:3].tolist() == ["SP500TR", "UST10Y", "CASH"]
     sums = long.groupby("date")["weight"].sum()
     np.testing.assert_allclose(sums.to_numpy(), 1.0)
 
@@ -98,13 +100,14 @@ def test_long_format(signals) -> None:
 def test_csv_and_json_text(signals) -> None:
     text = export(signals, "csv")
     header = text.splitlines()[0].split(",")
-    assert header[:5] == ["date", "execution_date", "status", "SP500TR", "CASH"]
+    assert header[:6] == ["date", "execution_date", "status", "SP500TR", "UST10Y", "CASH"]
     assert text.splitlines()[1].startswith(signals.table["date"].iloc[0].strftime("%Y-%m-%d"))
     doc = json.loads(export(signals, "json", long=True))
     assert doc["strategy"] == "note_thesis" and doc["format"] == "long"
-    assert doc["signals"][0]["asset"] == "SP500TR" and len(doc["signals"]) == 2 * len(signals.table)
-    assert doc["signals"][0]["role"] == "equity" and doc["signals"][1]["role"] == "cash"
+    assert doc["signals"][0]["asset"] == "SP500TR" and len(doc["signals"]) == 3 * len(signals.table)
+    assert [doc["signals"][i]["role"] for i in range(3)] == ["equity", "treasury", "cash"]
     assert doc["assets"]["SP500TR"]["role"] == "equity"
+    assert doc["assets"]["UST10Y"]["role"] == "treasury"
     with pytest.raises(ParameterError, match="--out"):
         export(signals, "parquet")
     with pytest.raises(ParameterError, match="--format 'xlsx'"):
@@ -118,9 +121,11 @@ def test_latest_decision(signals, strategy, store) -> None:
     assert doc["decision_date"] == last["date"].date().isoformat()
     assert doc["as_of"] == signals.inputs.days[-1].date().isoformat()
     assert doc["target_weight"]["SP500TR"] == pytest.approx(last["SP500TR"])
-    assert doc["target_weight"]["SP500TR"] + doc["target_weight"]["CASH"] == pytest.approx(1.0)
+    assert doc["target_weight"]["UST10Y"] == pytest.approx(last["UST10Y"])
+    assert sum(doc["target_weight"].values()) == pytest.approx(1.0)
     assert [(leg["role"], leg["asset"]) for leg in doc["legs"]] == [
         ("equity", "SP500TR"),
+        ("treasury", "UST10Y"),
         ("cash", "CASH"),
     ]
     assert set(doc["regimes"]) == set(NAMES)  # every family of the registry
