@@ -48,7 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "backtest",
         "engine.cli.backtest_cmd",
-        "backtest a strategy (built-in name or TOML file) against buy-and-hold",
+        "backtest a strategy (built-in name or TOML file) against its benchmark",
     ),
     Command(
         "signals",

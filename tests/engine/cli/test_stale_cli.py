@@ -34,23 +34,24 @@ def fresh_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_latest_lists_the_stale_inputs_with_their_ages() -> None:
-    """Issue 14 Must-show: on the bundled data, qt_aware's 2026-08-28 decision rests on a
-    3-month bill rate of 2026-07-09; SOMA (2026-08-19, one Wednesday behind) is fresh."""
+    """Issue 14 Must-show: on the bundled data, qt_aware's last decision, 2026-08-21 (the last
+    close of SP500TR, its equity), rests on a 3-month bill rate of 2026-07-09; SOMA
+    (2026-08-19, published the next day) is fresh."""
     code, out, err = run("signals", "qt_aware", "--latest", "--format", "json")
     assert code == 0
     doc = json.loads(out)
-    assert doc["decision_date"] == "2026-08-28"
+    assert doc["decision_date"] == "2026-08-21"
     (dtb3,) = doc["stale_inputs"]
     assert dtb3["series"] == "DTB3" and dtb3["feeds"] == ["cash rate"]
     assert (dtb3["last_obs"], dtb3["age_days"], dtb3["behind"], dtb3["limit"]) == (
         "2026-07-09",
-        50,
-        34,
+        43,
+        29,
         5,
     )
-    assert dtb3["unit"] == "business days" and dtb3["expected_obs"] == "2026-08-26"
-    assert doc["input_series"]["TREAST"]["age_days"] == 9
-    assert "runoff: warning: stale input at 2026-08-28: DTB3" in err
+    assert dtb3["unit"] == "business days" and dtb3["expected_obs"] == "2026-08-19"
+    assert doc["input_series"]["TREAST"]["age_days"] == 2
+    assert "runoff: warning: stale input at 2026-08-21: DTB3" in err
 
 
 def test_fail_on_stale_exits_3() -> None:
