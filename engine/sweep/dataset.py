@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from data.paths import atomic_write
 from strategies.errors import GridError
 
 SPILL = "_spill"
@@ -101,22 +102,6 @@ def partition_name(part: int, n_parts: int) -> str:
     return f"part-{part:0{width}d}.parquet"
 
 
-def _atomic(path: Path, write: Any) -> None:
-    """``write(tmp)`` on a hidden temporary file beside ``path``, then rename it to ``path``."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(name)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        os.close(fd)
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def partition_table(
     keys: Sequence[str],
     values: Sequence[tuple],
@@ -149,7 +134,9 @@ def write_partition(
     import pyarrow.parquet as pq
 
     path = Path(folder) / name
-    _atomic(path, lambda tmp: pq.write_table(table, tmp, use_dictionary=list(dictionary) or False))
+    atomic_write(
+        path, lambda tmp: pq.write_table(table, tmp, use_dictionary=list(dictionary) or False)
+    )
     return path
 
 
@@ -170,8 +157,8 @@ def write_spill(
     spill.mkdir(exist_ok=True)
     small: np.ndarray = np.ascontiguousarray(idx, dtype=_index_dtype(shape))
     vals = np.ascontiguousarray(values, dtype=np.float64)
-    _atomic(spill / f"{part}.idx.npy", lambda tmp: _save(tmp, small))
-    _atomic(spill / f"{part}.val.npy", lambda tmp: _save(tmp, vals))
+    atomic_write(spill / f"{part}.idx.npy", lambda tmp: _save(tmp, small))
+    atomic_write(spill / f"{part}.val.npy", lambda tmp: _save(tmp, vals))
 
 
 def _save(path: Path, a: np.ndarray) -> None:
@@ -233,7 +220,7 @@ def commit_dataset(staging: Staging, out: str | os.PathLike[str], manifest: dict
     dataset there only now). Returns the dataset's path."""
     target = Path(os.fspath(out).rstrip("/" + os.sep) or ".")
     _clean(staging.path)
-    _atomic(
+    atomic_write(
         staging.path / MANIFEST,
         lambda tmp: tmp.write_text(json.dumps({"format": FORMAT, **manifest}, indent=1)),
     )
@@ -290,5 +277,5 @@ def commit_file(staging: Staging, out: str | os.PathLike[str]) -> Path:
             for i, table in enumerate(iter_tables(staging)):
                 table.to_pandas().to_csv(fh, header=i == 0, index=False)
 
-    _atomic(target, parquet if suffix == ".parquet" else csv)
+    atomic_write(target, parquet if suffix == ".parquet" else csv)
     return target

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from data.paths import atomic_write
 from engine.metric_registry import SPECS, describe_columns
 from engine.tables import fmt, to_text
 from strategies.errors import GridError
@@ -34,30 +34,6 @@ def check_out(path: str | os.PathLike[str]) -> str:
     from engine.sweep.dataset import out_kind
 
     return out_kind(path)
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    On any exception or interruption (KeyboardInterrupt included) the temporary file is
-    removed and ``path`` is left as it was (absent, or the previous file).
-    """
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    tmp = Path(name)
-    try:
-        # mkstemp creates 0600; give the file the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        os.close(fd)
-        write(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return out
 
 
 def write_rows(rows: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -29,7 +29,10 @@ def _rows() -> pd.DataFrame:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+    """Hidden staging folders (``.rows.<random>.part``) and temporary files (``.<name>.*.tmp``)."""
+    return sorted(
+        p.name for p in folder.iterdir() if p.name.startswith(".") and p.suffix in (".part", ".tmp")
+    )
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
