@@ -47,7 +47,7 @@ def user_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path | None
     return Path(env).expanduser() if env else None
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` on a hidden temporary file beside ``path`` (``.<name>.<random>.tmp``),
     then rename it to ``path``; returns ``path``.
 
