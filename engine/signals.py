@@ -151,7 +151,9 @@ def build_signals(
     store: Store | None = None,
 ) -> Signals:
     """Prepare the strategy, run the order plan and tabulate its decisions."""
-    inputs = prepare(strategy, start, end, store=store)
+    # The export runs to the last decision and flags stale inputs (--latest, --fail-on-stale)
+    # rather than ending where the backtest's default window does.
+    inputs = prepare(strategy, start, end, store=store, stale_end=False)
     plan = inputs.plan()
     return Signals(inputs=inputs, plan=plan, table=signal_table(inputs, plan))
 
