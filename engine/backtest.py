@@ -54,6 +54,7 @@ from engine.window import (
     Inputs,
     cash_price,
     check_known_inside,
+    fresh_end,
     input_reason,
     requested_range,
     returns,
@@ -61,6 +62,7 @@ from engine.window import (
 from strategies.families import NAMES
 
 if TYPE_CHECKING:
+    from data.staleness import Staleness
     from strategies import Strategy
 
 CASH_ASSET = "CASH"
@@ -116,8 +118,13 @@ class BacktestInputs:
     limiting_input : the input that is known last (``balance_sheet``, ``overlay:<f>``,
         ``asset:<role>``, ...).
     start_note : one line on how the start was chosen.
-    end_note : one line when the end is the last day of a leg's prices, earlier than the
-        trading days (None otherwise).
+    end_note : one line when the window ends before the trading days do: on the last day
+        every input was fresh (an input went stale after it), or on the last day of a leg's
+        prices (None otherwise).
+    stale_warning : one line when an explicit end runs past the last day every input was
+        fresh (the window runs there anyway), None otherwise.
+    stale_inputs : the inputs that are stale on the day after the window's default end
+        (``end_note``) or on the requested end (``stale_warning``); empty otherwise.
     """
 
     strategy: Strategy
@@ -132,6 +139,8 @@ class BacktestInputs:
     limiting_input: str
     start_note: str
     end_note: str | None = None
+    stale_warning: str | None = None
+    stale_inputs: tuple[Staleness, ...] = ()
 
     @property
     def labels(self) -> list[str]:
@@ -198,6 +207,7 @@ def prepare(
     end: str | pd.Timestamp | None = None,
     *,
     store: Store | None = None,
+    stale_end: bool = True,
 ) -> BacktestInputs:
     """Regimes, legs, target weights, decision days and the cash asset on the backtest days.
 
@@ -206,9 +216,13 @@ def prepare(
     strategy : a :class:`strategies.Strategy` or a built-in name / TOML path.
     start : requested first day; moved later when an input is not known yet (see
         ``BacktestInputs.start_note``).
-    end : last day (default: the last day every leg has a price; an explicit end after a
-        leg's last price is an error naming the file and key).
+    end : last day (default: the last day every leg has a price and every input of the
+        strategy was fresh, :func:`engine.window.fresh_end`; an explicit end after a leg's
+        last price is an error naming the file and key, one past the last fresh day runs with
+        ``stale_warning``).
     store : the point-in-time store (default: a new :class:`data.Store`).
+    stale_end : False: the default end ignores stale inputs (the signal export runs to the
+        last decision and flags them instead).
 
     Returns
     -------
@@ -225,10 +239,16 @@ def prepare(
     legs = load_legs(strategy, store, pd.DatetimeIndex(frame.index))
     last, end_note = legs.end(e_req)
     legs.check_start(s_req)
+    owner = f"strategy {strategy.name} ({strategy.source})"
+    wend = None
+    if stale_end:
+        wend = fresh_end(strategy, pd.DatetimeIndex(frame.index[: last + 1]), e_req, store=store)
+        wend.check_start(s_req, owner)
+        if wend.note is not None:
+            last, end_note = wend.i1, wend.note
     frame = frame.iloc[: last + 1]
     legs = legs.cut(last + 1)
     days_all = pd.DatetimeIndex(frame.index)
-    owner = f"strategy {strategy.name} ({strategy.source})"
     inputs = Inputs(days_all, np.isfinite(frame[INDEX_ID].to_numpy(dtype=np.float64)), owner)
     for name, col in input_columns(strategy).items():
         vals = frame[col].to_numpy()
@@ -266,6 +286,8 @@ def prepare(
         limiting_input=win.limiting,
         start_note=win.note,
         end_note=end_note,
+        stale_warning=wend.warning if wend is not None else None,
+        stale_inputs=wend.stale if wend is not None and (wend.note or wend.warning) else (),
     )
 
 
@@ -469,6 +491,11 @@ class BacktestResult:
         return self.inputs.end_note
 
     @property
+    def stale_warning(self) -> str | None:
+        """One line when the window runs past the last day every input was fresh."""
+        return self.inputs.stale_warning
+
+    @property
     def replaced_note(self) -> str | None:
         """A line when orders were replaced before executing (lag longer than decision spacing)."""
         n = int((self.orders["status"] == "replaced").sum())
@@ -621,7 +648,8 @@ def run_backtest(
     ----------
     strategy : a :class:`strategies.Strategy` or a built-in name / TOML path.
     start, end : requested dates (the start moves later until every input is known; the end
-        is the last day every leg has a price unless given).
+        is the last day every leg has a price and every input was fresh unless given: see
+        ``end_note`` and ``stale_warning``).
     store : the point-in-time store (default: a new :class:`data.Store`).
 
     Returns

@@ -412,6 +412,8 @@ CSS = (
     "h1{font-size:22px;margin:0 0 6px}h2{font-size:15px;margin:4px 0 8px}"
     ".desc{font-size:14px;margin:0 0 8px;max-width:1100px}"
     ".note{color:var(--muted);font-size:12.5px;margin:2px 0}"
+    ".warn{color:#9a3412;background:#fff7ed;border-left:3px solid #ea580c;padding:4px 8px;"
+    "font-size:13px;margin:6px 0}"
     ".kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;"
     "margin:14px 0}"
     ".kpi{background:#fff;border:1px solid var(--line);border-radius:6px;padding:8px 12px}"
@@ -485,6 +487,11 @@ def report_html(result: BacktestResult) -> str:
         f"<p class='desc'>{html.escape(s.description)}</p>",
         f"<p class='note'>Source: {html.escape(s.source)}</p>",
         *[f"<p class='note'>{html.escape(n)}</p>" for n in notes],
+        *(
+            [f"<p class='warn'>Warning: {html.escape(result.stale_warning)}</p>"]
+            if result.stale_warning
+            else []
+        ),
         _kpis_html(result),
         "<div class='grid2'>",
         _card(_table_html(comparison_table(result), "Strategy vs benchmark")),

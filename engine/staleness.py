@@ -20,7 +20,7 @@ from data.panel import trading_days
 from data.staleness import FreshEnd, Staleness, add_feed, check_inputs
 from data.staleness import last_fresh_day as _last_fresh_day
 from data.store import Store
-from engine.cash import NO_CASH_RATE
+from engine.cash import cash_rate_series
 from engine.features import FEATURE_SERIES
 from strategies.families import FAMILIES, family
 
@@ -35,7 +35,7 @@ def strategy_inputs(strategy: Strategy, *, store: Store | None = None) -> Inputs
     """Every published series ``strategy`` reads -> what it feeds: its regime families' series
     (:attr:`strategies.families.Family.reads`), its overlays' features
     (:data:`engine.features.FEATURE_SERIES`; a balance-sheet feature reads the series of the
-    strategy's measure) and its cash rate."""
+    strategy's measure) and its cash rate (both parts of a splice)."""
     store = store or Store()
     out: dict[str, list[str]] = {}
     for name in strategy.families():
@@ -48,8 +48,8 @@ def strategy_inputs(strategy: Strategy, *, store: Store | None = None) -> Inputs
             if o.feature in fam.features(p) and o.feature not in FEATURE_SERIES:
                 series = fam.series(p)
         add_feed(out, series, f"overlay {o.feature}")
-    if strategy.cash_rate != NO_CASH_RATE:
-        add_feed(out, [strategy.cash_rate], "cash rate")
+    # A spliced rate (``DTB3+DGS3MO``) reads both of its series.
+    add_feed(out, cash_rate_series(strategy.cash_rate), "cash rate")
     # Series the store has no file of are not read (e.g. WLRRAL: RRPONTSYD stands in).
     return {sid: tuple(f) for sid, f in out.items() if store.has(sid)}
 

@@ -26,14 +26,16 @@ import pandas as pd
 
 from data.dates import parse_optional_day
 from data.errors import MissingDataError, ParameterError
+from data.staleness import check_inputs
+from data.staleness import last_fresh_day as _last_fresh_day
+from data.store import Store
 from engine.cash import cash_price_from_yield, cash_yield
 from engine.regimes.families import engine_of
-from engine.staleness import last_fresh_day, strategy_staleness
+from engine.staleness import strategy_inputs
 from strategies.families import NAMES
 
 if TYPE_CHECKING:
     from data.staleness import Staleness
-    from data.store import Store
     from strategies import Strategy
 
 INIT_CASH = 1.0
@@ -203,7 +205,8 @@ class WindowEnd:
     note : one line when the window ends before the data does because an input went stale.
     warning : one line when the requested end runs past the last fresh day (the window runs
         there anyway: terminal, JSON and report should show it).
-    stale : the inputs stale on the day after ``last_fresh``.
+    stale : the inputs stale on the day after ``last_fresh`` (with a ``warning`` for a
+        requested end: those stale on that end).
     """
 
     i1: int
@@ -212,6 +215,17 @@ class WindowEnd:
     note: str | None
     warning: str | None
     stale: tuple[Staleness, ...]
+
+    def check_start(self, requested: pd.Timestamp | None, owner: str) -> None:
+        """MissingDataError when ``requested`` (an explicit ``--start``) is after a default end
+        that an input's staleness chose (``note`` set): the window would be empty."""
+        if requested is None or self.note is None or requested <= self.end:
+            return
+        raise MissingDataError(
+            f"{owner}: --start {requested.date()} is after {self.end.date()}, the last day every "
+            f"input was fresh ({'; '.join(x.line for x in self.stale)}); give --end to run past "
+            "it with a warning, or update the data (runoff data update)"
+        )
 
 
 def fresh_end(
@@ -226,9 +240,12 @@ def fresh_end(
     Without a requested end the window ends on the last day every input of ``strategy`` was
     fresh, and ``note`` says why; with one (``days`` already end there) it runs to it, and
     ``warning`` says so when it is past the last fresh day. Staleness follows each series'
-    rule in the manifest (:mod:`data.staleness`).
+    rule in the manifest (:mod:`data.staleness`), applied to the series the strategy reads
+    (:func:`engine.staleness.strategy_inputs`).
     """
-    fe = last_fresh_day(strategy, days, store=store)
+    store = store or Store()
+    mapping = strategy_inputs(strategy, store=store)
+    fe = _last_fresh_day(mapping, days, store=store)
     last = len(days) - 1
     why = fe.reason
     if fe.fresh_to_the_end:
@@ -246,10 +263,10 @@ def fresh_end(
             f"(--end runs past it, with a warning)"
         )
         return WindowEnd(i1, fe.day, fe.day, note, None, fe.stale)
-    at_end = [x for x in strategy_staleness(strategy, days[last], store=store) if x.stale]
+    at_end = tuple(x for x in check_inputs(mapping, days[last], store=store) if x.stale)
     warning = (
         f"the window runs to {days[last].date()}, past {fe.day.date()}, the last day every "
         f"input was fresh; stale on {days[last].date()}: "
         + "; ".join(x.line for x in at_end or fe.stale)
     )
-    return WindowEnd(last, days[last], fe.day, None, warning, fe.stale)
+    return WindowEnd(last, days[last], fe.day, None, warning, at_end or fe.stale)

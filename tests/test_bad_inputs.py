@@ -1141,6 +1141,30 @@ ARGUMENTS = [
         ("start: bad date '2024-13-01'",),
     ),
     Case(
+        "--tickers unknown role",
+        "argument",
+        ("signals", "note_thesis", "--format", "csv", "--tickers", "bond=IEF"),
+        ("--tickers bond=IEF", "unknown role 'bond'", "equity, treasury, cash"),
+    ),
+    Case(
+        "--tickers bad ticker",
+        "argument",
+        ("signals", "note_thesis", "--format", "csv", "--tickers", "equity=s p y"),
+        ("--tickers equity=s p y", "is not a ticker", "upper-case letters"),
+    ),
+    Case(
+        "--tickers without =",
+        "argument",
+        ("signals", "qt_aware", "--format", "json", "--tickers", "SPY"),
+        ("--tickers 'SPY'", "expected role=TICKER"),
+    ),
+    Case(
+        "--start after the last fresh day",
+        "argument",
+        ("backtest", "qt_aware", "--start", "2026-08-03"),
+        ("--start 2026-08-03 is after 2026-07-20", "last day every input was fresh", "--end"),
+    ),
+    Case(
         "parquet to stdout",
         "argument",
         ("signals", "qt_aware", "--format", "parquet"),

@@ -35,7 +35,9 @@ def register(subparsers: Any) -> None:
             "monthly) over the same window. Prints strategy vs benchmark, returns by regime "
             "and the event table. The start moves to the first day every input of the "
             "strategy (each leg included) is known; the end is the last day every leg has a "
-            "price (an --end after it is an error). "
+            "price and every input was fresh (an --end after a leg's last price is an error; "
+            "one after the last fresh day runs with a warning on stderr, in --json "
+            "(stale_warning, stale_inputs) and in the report). "
             "Example: runoff backtest qt_aware --report"
         ),
     )
@@ -123,6 +125,8 @@ def _result_json(
         "source": s.source,
         "start_note": result.start_note,
         "end_note": result.end_note,
+        "stale_warning": result.stale_warning,
+        "stale_inputs": [x.to_dict() for x in result.inputs.stale_inputs],
         "legs": [
             {
                 "role": role,
@@ -183,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
     store = Store(data_dir=args.data_dir)
     result = run_backtest(args.strategy, args.start, args.end, store=store)
     s = result.strategy
+    if result.stale_warning:
+        print(f"runoff: warning: {result.stale_warning}", file=sys.stderr)
     report = None
     if args.report is not None:
         from engine.report import write_report

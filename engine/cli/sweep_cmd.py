@@ -34,7 +34,8 @@ def register(subparsers: Any) -> None:
             "(or a random --sample of them) with the fused numba kernel, which reproduces the "
             "vectorbt backtest of each combination (its risky legs and cash, as the backtest). "
             "Every combination uses the same window: from the first day every input of every "
-            "combination is known to the last day every leg has a price. Rows stream to "
+            "combination is known to the last day every leg has a price and every input was "
+            "fresh (an --end past it runs with a warning). Rows stream to "
             "--out chunk by chunk while the best rows, the marginals (per key and value: "
             "count, median, min, max of --metric) and the heatmap cells are kept as running "
             "reductions. Prints the best rows by --metric, the marginals and the deflated "
@@ -207,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
 
     store = Store(data_dir=args.data_dir)
     plan = plan_sweep(strategy, grid, start=args.start, end=args.end, store=store)
+    if plan.inputs.stale_warning:
+        print(f"runoff: warning: {plan.inputs.stale_warning}", file=sys.stderr)
     summary = stream_plan(
         plan,
         metric=args.metric,

@@ -117,6 +117,7 @@ def sweep_document(
         "window": {"start": a["start"], "end": a["end"], "days": a["n_days"]},
         "start_note": a["start_note"],
         "end_note": a.get("end_note"),
+        "stale_warning": a.get("stale_warning"),
         "keys": list(a["keys"]),
         "combinations": a["combinations"],
         "grid_size": a["grid_size"],

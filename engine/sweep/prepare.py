@@ -7,9 +7,11 @@ once per distinct value of the family's input fields in the grid (the balance-sh
 per window, the policy inputs once, ...), the overlay features and the closes of the legs
 (:mod:`engine.legs`; grids do not change the legs). It then fixes ONE window for every
 combination: from the first day on which every input of every combination is known (or the
-requested later start) to the last day every leg has a price (or ``end``). Each combination's
+requested later start) to the last day every leg has a price and every input of every
+combination was fresh (or ``end``, with ``stale_warning`` past that day). Each combination's
 metrics therefore cover the same days and equal
-``engine.backtest.run_backtest(combination, start=<window start>, end)``.
+``engine.backtest.run_backtest(combination, start=<window start>, end)`` (with the same
+default end when the combinations read the same series).
 
 :func:`chunk_arrays` turns combinations ``start:stop`` of a grid into kernel arrays: regime
 codes per distinct regime parameter set in the chunk (consecutive combinations share them:
@@ -45,6 +47,7 @@ from engine.window import (
     Inputs,
     cash_price,
     check_known_inside,
+    fresh_end,
     input_reason,
     requested_range,
     returns,
@@ -76,8 +79,11 @@ class SweepInputs:
         :mod:`engine.regimes.families`.
     static : overlay feature name -> array of shape (n_days,) for parameter-free features.
     start_note : how the window start was chosen.
-    end_note : why the window ends before the last trading day (a leg's prices end), or None.
+    end_note : why the window ends before the last trading day (an input of some combination
+        went stale, or a leg's prices end), or None.
     labels : the legs' asset ids, in leg order.
+    stale_warning : one line when an explicit end runs past the last day every input of every
+        combination was fresh, or None.
     """
 
     days: pd.DatetimeIndex
@@ -95,6 +101,7 @@ class SweepInputs:
     start_note: str
     end_note: str | None = None
     labels: tuple[str, ...] = ()
+    stale_warning: str | None = None
 
     @property
     def n_days(self) -> int:
@@ -163,7 +170,8 @@ def prepare_sweep(
     ----------
     strategy : the base strategy; grid : its grid (only the values of input fields are read).
     start : requested first day; moved later until every input of every combination is known.
-    end : last day (default: the last index close).
+    end : last day (default: the last day every leg has a price and every input of every
+        combination was fresh, :func:`engine.window.fresh_end`).
     store : the point-in-time store (default: a new :class:`data.store.Store`).
 
     Raises MissingDataError when an input is never known or fewer than two days remain. The
@@ -175,6 +183,13 @@ def prepare_sweep(
     legs = load_legs(strategy, store, days_all)
     last_day, end_note = legs.end(e_req)
     legs.check_start(s_req)
+    # Grids never change which series a strategy reads (string settings such as
+    # balance_sheet.measure are not sweepable): the base strategy's inputs are every
+    # combination's.
+    wend = fresh_end(strategy, days_all[: last_day + 1], e_req, store=store)
+    wend.check_start(s_req, f"strategy {strategy.name} ({strategy.source})")
+    if wend.note is not None:
+        last_day, end_note = wend.i1, wend.note
     legs = legs.cut(last_day + 1)
     days_all = days_all[: last_day + 1]
     close_all = store.asof(INDEX_ID, days_all)["value"].to_numpy(dtype=np.float64)
@@ -252,6 +267,7 @@ def prepare_sweep(
         start_note=win.note,
         end_note=end_note,
         labels=legs.ids,
+        stale_warning=wend.warning,
     )
 
 

@@ -158,8 +158,9 @@ def run_sweep(
     -------
     DataFrame with ``combo`` (the combination's position in the grid), one column per swept
     key and the columns of :data:`engine.sweep.nb.METRICS`; ``attrs`` holds the window
-    (``start``, ``end``, ``n_days``), ``start_note``, ``end_note`` (a leg's prices end before
-    the trading days, or None), the swept ``keys``, the grid sizes,
+    (``start``, ``end``, ``n_days``), ``start_note``, ``end_note`` (an input went stale or a
+    leg's prices end before the trading days, or None), ``stale_warning`` (an explicit end past
+    the last day every input was fresh, or None), the swept ``keys``, the grid sizes,
     ``seconds`` and
     ``ns_per_combo_day`` (wall time of the kernel passes).
 
@@ -217,6 +218,7 @@ def run_plan(
         n_days=n,
         start_note=plan.inputs.start_note,
         end_note=plan.inputs.end_note,
+        stale_warning=plan.inputs.stale_warning,
         keys=list(plan.grid.keys),
         combinations=plan.grid.size,
         grid_size=plan.grid.full_size,

@@ -112,7 +112,7 @@ class SweepSummary:
 
     Attributes
     ----------
-    attrs : strategy, metric, window (start, end, n_days), start_note, end_note, keys, combinations,
+    attrs : strategy, metric, window (start, end, n_days), start_note, end_note, stale_warning, keys, combinations,
         grid_size, seconds (first partition to the last one written), kernel_seconds (time
         inside the kernel; summed over workers on Dask), ns_per_combo_day (from seconds).
     top : the best rows, as :func:`engine.sweep.run.results_frame` gives them (with ``attrs``).
@@ -484,6 +484,7 @@ def _attrs(plan: SweepPlan, metric: str, seconds: float, kernel: float) -> dict[
         "n_days": n,
         "start_note": plan.inputs.start_note,
         "end_note": plan.inputs.end_note,
+        "stale_warning": plan.inputs.stale_warning,
         "keys": list(plan.grid.keys),
         "combinations": plan.grid.size,
         "grid_size": plan.grid.full_size,

@@ -173,8 +173,11 @@ def test_start_is_clamped_to_known_inputs(store) -> None:
     )
     with pytest.raises(ParameterError, match="after end"):
         prepare("qt_aware", start="2012-01-01", end="2011-01-01", store=store)
-    # SP500TR, the default equity, ends 2026-08-21 (GSPC, the calendar, 2026-08-28)
+    # SP500TR, the default equity, ends 2026-08-21 (GSPC, the calendar, 2026-08-28); the
+    # default end is 2026-07-20, the last day every input was fresh (DTB3 then goes stale)
     with pytest.raises(MissingDataError, match="fewer than two trading days"):
+        prepare("qt_aware", start="2026-08-21", end="2026-08-21", store=store)
+    with pytest.raises(MissingDataError, match="after 2026-07-20, the last day every input"):
         prepare("qt_aware", start="2026-08-21", store=store)
     with pytest.raises(MissingDataError, match=r"assets.equity = 'SP500TR': its prices end"):
         prepare("qt_aware", start="2026-08-28", store=store)

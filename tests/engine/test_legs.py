@@ -44,8 +44,11 @@ def test_buy_and_hold_json_equals_the_total_return_index(store) -> None:
     tr = store.observations("SP500TR").set_index("obs_date")["value"]
     ratio = tr.loc[end] / tr.loc[start]
     assert doc["metrics"]["strategy"]["total_return"] == pytest.approx(ratio - 1, rel=1e-9)
-    assert end == pd.Timestamp("2026-08-21")  # SP500TR's last close: the window ends there
-    assert "SP500TR ends 2026-08-21" in doc["end_note"]
+    # SP500TR's last close is 2026-08-21, but the cash rate (DTB3, last 2026-07-09) is stale
+    # from 2026-07-21: the window ends on the last day every input was fresh.
+    assert end == pd.Timestamp("2026-07-20")
+    assert doc["end_note"].startswith("end 2026-07-20: the last day every input was fresh")
+    assert "DTB3" in doc["end_note"] and doc["stale_warning"] is None
 
 
 def test_buy_and_hold_without_fees_is_the_index_from_the_initial_cash(store) -> None:
@@ -63,9 +66,12 @@ def test_buy_and_hold_without_fees_is_the_index_from_the_initial_cash(store) -> 
 def test_price_index_on_demand_reproduces_the_old_figures(store) -> None:
     """qt_aware with ``equity = "GSPC"`` gives the figures of the engine before issue 10:
     609.2% total return, 2003-03-24..2026-08-28 (the extended TREAST/WSHOMCB/DFEDTARU/L rows of
-    the snapshot moved no figure: the same bits as before them)."""
+    the snapshot moved no figure: the same bits as before them). Since issue 14 the default
+    window ends 2026-07-20 (DTB3 is stale after it), so the old window is asked for
+    explicitly: it runs with a stale warning and gives the same bits."""
     s = parse_strategy({**load_strategy("qt_aware").to_dict(), "assets": {"equity": "GSPC"}})
-    r = run_backtest(s, store=store)
+    r = run_backtest(s, end="2026-08-28", store=store)
+    assert r.stale_warning is not None and "past 2026-07-20" in r.stale_warning
     m = r.metrics
     assert (m.start, m.end) == (pd.Timestamp("2003-03-24"), pd.Timestamp("2026-08-28"))
     assert round(m.total_return * 100, 1) == 609.2
@@ -282,5 +288,7 @@ def test_an_asset_ending_before_the_window_is_an_error(store) -> None:
     s = parse_strategy(d, "x.toml")
     with pytest.raises(MissingDataError, match=r"^x.toml: assets.treasury = 'IEF': its prices "):
         prepare(s, start="2026-03-02", store=store)
-    inp = prepare(s, start="2025-06-02", store=store)  # IEF ends 2026-01-30: the window too
+    # IEF ends 2026-01-30: the window too (SAHMREALTIME, stale from 2025-11-10, would end it
+    # earlier by default: the leg's end is what this test is about).
+    inp = prepare(s, start="2025-06-02", store=store, stale_end=False)
     assert inp.days[-1] == pd.Timestamp("2026-01-30") and "IEF ends 2026-01-30" in inp.end_note
