@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from data.errors import ParameterError
+from data.paths import atomic_write, atomic_write_text
 from data.release import business_day
 from data.store import Store
 from engine.allocation import leg_columns
@@ -284,15 +285,12 @@ def export(
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from engine.sweep.output import atomic_write
-
         t = pa.Table.from_pandas(table, preserve_index=False)
         t = t.replace_schema_metadata(
             {**(t.schema.metadata or {}), METADATA_KEY: json.dumps(meta).encode("utf-8")}
         )
         atomic_write(out, lambda tmp: pq.write_table(t, tmp))
         return None
-    from data.paths import atomic_write_text
 
     if fmt == "csv":
         buf = io.StringIO()
