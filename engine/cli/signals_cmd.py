@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from data.paths import atomic_write_text
     from data.store import Store
     from engine.export import parse_tickers
-    from engine.signals import build_signals, export, latest
+    from engine.signals import build_signals, export, latest, orders_only
     from engine.staleness import strategy_staleness
     from strategies import load_strategy
 
@@ -127,11 +127,13 @@ def run(args: argparse.Namespace) -> int:
         if exported is not None:
             sys.stdout.write(exported)
         else:
-            what = "orders" if args.orders else "decision days"
-            print(
-                f"wrote the {what} of {len(signals.table)} decision days to {args.out}",
-                file=sys.stderr,
+            n = len(signals.table)
+            what = (
+                f"the {len(orders_only(signals.table))} orders of {n} decision days"
+                if args.orders
+                else f"{n} decision days"
             )
+            print(f"wrote {what} to {args.out}", file=sys.stderr)
     for x in stale:
         print(f"runoff: warning: stale input at {x.day}: {x.line}", file=sys.stderr)
     return STALE_EXIT if stale and args.fail_on_stale else 0
