@@ -217,6 +217,14 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
     )
     dsr = sweep_deflated_sharpe(plan, summary.sharpe) if summary.sharpe.n_trials else None
+    bench = dsr_excess = oos_bench = None
+    if dsr is not None:
+        from engine.sweep.benchmark import best_benchmark, excess_deflated_sharpe
+
+        bench = best_benchmark(plan, summary.sharpe)
+        dsr_excess = excess_deflated_sharpe(
+            plan, summary.sharpe, bench, max_strategies=args.pbo_max, seed=args.seed
+        )
     pbo = sweep_pbo(plan, max_strategies=args.pbo_max, seed=args.seed) if args.pbo else None
     wf = None
     if args.walk_forward:
@@ -229,12 +237,31 @@ def run(args: argparse.Namespace) -> int:
             metric=args.metric,
             plan=plan,
         )
+        from engine.sweep.benchmark import oos_benchmark
+
+        oos_bench = oos_benchmark(plan, wf.equity)
+    guards: dict[str, Any] = {
+        "dsr": dsr,
+        "pbo": pbo,
+        "walk_forward": wf,
+        "dsr_excess": dsr_excess,
+        "benchmark": bench,
+        "oos_benchmark": oos_bench,
+    }
     report = None
     if args.report:
-        from engine.sweep.heatmap import write_report
+        from engine.sweep.report import write_sweep_report
 
-        report = str(write_report(summary, args.report))
-    guards: dict[str, Any] = {"dsr": dsr, "pbo": pbo, "walk_forward": wf}
+        report = str(
+            write_sweep_report(
+                summary,
+                args.report,
+                source=strategy.source,
+                wf_mode=args.wf_mode,
+                embargo=args.embargo,
+                **guards,
+            )
+        )
     if args.json:
         doc = sweep_document(
             summary.attrs,
