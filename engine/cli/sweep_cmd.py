@@ -37,8 +37,10 @@ def register(subparsers: Any) -> None:
             "combination is known to the last day every leg has a price. Rows stream to "
             "--out chunk by chunk while the best rows, the marginals (per key and value: "
             "count, median, min, max of --metric) and the heatmap cells are kept as running "
-            "reductions. Prints the best rows by --metric, the marginals and the deflated "
-            "Sharpe ratio of the best. Bad grids are rejected before any work starts. "
+            "reductions. Prints the best rows by --metric, the marginals, the benchmark's "
+            "value of --metric over the best row's days and the deflated Sharpe ratio of the "
+            "best on raw returns and in excess of the benchmark. Bad grids are rejected before "
+            "any work starts. "
             "Example: runoff sweep qt_aware --grid balance_sheet.window_weeks=8,13,26 --top 10"
         ),
     )
@@ -139,7 +141,10 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--report",
         metavar="PATH",
-        help="write an HTML report with heatmaps of --metric over pairs of parameters",
+        help="write an HTML report: the guards (deflated Sharpe ratio raw and in excess of "
+        "the benchmark, PBO and its logits, the walk-forward table and out-of-sample curve "
+        "against the benchmark), heatmaps of --metric over pairs of parameters on one colour "
+        "scale, each parameter's marginal effect, the best rows",
     )
     p.add_argument(
         "--heatmap",

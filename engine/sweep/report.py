@@ -52,11 +52,17 @@ TOP_METRICS: tuple[str, ...] = (
 """Metric columns of the best-rows table (the selection metric first when not among them)."""
 
 SWEEP_CSS = (
-    ".tbl.wrap thead th{white-space:normal;overflow-wrap:anywhere;max-width:110px;"
+    ".tbl.wrap thead th{white-space:normal;overflow-wrap:break-word;max-width:140px;"
     "vertical-align:bottom}"
     ".guard{font-size:13.5px;margin:3px 0}"
     ".kpi .v{font-variant-numeric:tabular-nums}"
 )
+
+
+def _breakable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column names of dotted keys with a zero-width space after each dot, so a narrow header
+    wraps at the dots (``balance_sheet.`` / ``window_weeks``)."""
+    return frame.rename(columns={c: str(c).replace(".", ".\u200b") for c in frame.columns})
 
 
 def _kpi(key: str, label: str, value: str, sub: str) -> str:
@@ -240,7 +246,9 @@ def sweep_report_html(
                 for line in oos_sentence(walk_forward, oos_benchmark)
             ],
             _table_html(
-                _chosen_table(walk_forward, keys), "Parameters chosen per fold", css="tbl wrap"
+                _breakable(_chosen_table(walk_forward, keys)),
+                "Parameters chosen per fold",
+                css="tbl wrap",
             ),
         ]
         if "oos" in div:
@@ -248,7 +256,7 @@ def sweep_report_html(
         parts.append(_card(*wf_parts))
     top = summary.top
     cols = ["combo", *keys, *dict.fromkeys([metric, *TOP_METRICS])]
-    shown = formatted(top[[c for c in cols if c in top]]).set_index("combo")
+    shown = _breakable(formatted(top[[c for c in cols if c in top]]).set_index("combo"))
     parts.append(
         _card(
             _table_html(
