@@ -305,3 +305,30 @@ def test_excess_dsr_uses_the_benchmarks_returns_over_the_same_days(plan) -> None
     other = excess_deflated_sharpe(plan, stats, shifted).result
     assert not math.isclose(other.sharpe, d.sharpe, rel_tol=1e-6)
     assert html.escape(bench.label) == "buy &amp; hold S&amp;P 500 total return"
+
+
+def test_report_over_an_existing_one_is_replaced_whole(tmp_path: Path, monkeypatch) -> None:
+    """The report is written to a temporary file and renamed: a failed write keeps the old one
+    and leaves no temporary file."""
+    import os
+
+    from engine.sweep.heatmap import TableSummary
+    from engine.sweep.report import write_sweep_report
+
+    top = pd.DataFrame({"combo": [3, 1], "weights.x": [0.5, 1.0], "sharpe": [0.8, 0.7]})
+    attrs = {"strategy": "s", "metric": "sharpe", "keys": ["weights.x"], "combinations": 2}
+    summary = TableSummary(attrs, top, top.iloc[:0], ())
+    target = tmp_path / "s.html"
+    target.write_text("old report\n")
+    write_sweep_report(summary, target)
+    assert "Best 2 of 2 by sharpe" in target.read_text() and target.stat().st_mode & 0o044
+
+    def boom(src, dst):
+        raise OSError(28, "No space left on device")
+
+    target.write_text("old report\n")
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        write_sweep_report(summary, target)
+    assert target.read_text() == "old report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.html"]
