@@ -28,7 +28,8 @@ class MetricSpec:
     label : row label of the strategy-vs-benchmark table.
     unit : ``fraction`` (of the portfolio or per year; shown in %), ``ratio``, ``count`` or
         ``date``.
-    fmt : how tables show it: ``pct``, ``num``, ``int`` or ``date`` (:func:`engine.tables.fmt`).
+    fmt : how tables show it: ``pct``, ``num``, ``prob``, ``int`` or ``date``
+        (:func:`engine.tables.fmt`).
     better : ``higher`` or ``lower`` is better (results sort best first by it), or None when
         it does not rank strategies.
     sweep : a column of the sweep kernel's output.
@@ -71,6 +72,50 @@ so higher is milder."""
 
 SPECS: dict[str, MetricSpec] = {m.name: m for m in METRIC_SPECS}
 """Metric name -> its spec."""
+
+GUARD_SPECS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        "deflated_sharpe",
+        "Deflated Sharpe ratio (raw returns)",
+        "probability",
+        "prob",
+        "higher",
+        sweep=False,
+        table=False,
+    ),
+    MetricSpec(
+        "deflated_sharpe_excess",
+        "Deflated Sharpe ratio (returns in excess of the benchmark)",
+        "probability",
+        "prob",
+        "higher",
+        sweep=False,
+        table=False,
+    ),
+    MetricSpec(
+        "pbo",
+        "Probability of backtest overfitting (CSCV)",
+        "probability",
+        "num",
+        "lower",
+        sweep=False,
+        table=False,
+    ),
+    MetricSpec(
+        "oos_rank",
+        "Out-of-sample rank (top %: share of combinations at least as good)",
+        "fraction",
+        "pct",
+        "lower",
+        sweep=False,
+        table=False,
+    ),
+)
+"""The sweep's overfitting guards (not columns of a sweep row, not rows of the backtest
+table): the terminal, ``--json`` and the sweep report name and format them from here."""
+
+ALL_SPECS: dict[str, MetricSpec] = {**SPECS, **{m.name: m for m in GUARD_SPECS}}
+"""Metric or guard name -> its spec."""
 
 SWEEP_COLUMNS: tuple[str, ...] = tuple(m.name for m in METRIC_SPECS if m.sweep)
 """Columns of the sweep kernel's output, in order."""

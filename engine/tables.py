@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from engine.metric_registry import METRIC_SPECS
+from engine.metric_registry import ALL_SPECS, METRIC_SPECS
 
 if TYPE_CHECKING:
     from engine.backtest import BacktestResult
@@ -30,7 +30,8 @@ RELATIVE_ROWS: tuple[tuple[str, str, str], ...] = (
 
 
 def fmt(value: object, kind: str) -> str:
-    """Format one value: ``pct`` (1 decimal %), ``num`` (2 decimals), ``int``, ``date``."""
+    """Format one value: ``pct`` (1 decimal %), ``num`` (2 decimals), ``prob`` (a probability,
+    3 decimals), ``int``, ``date``."""
     if kind == "date":
         return "-" if value is None or value is pd.NaT else pd.Timestamp(value).date().isoformat()
     if value is None:
@@ -42,7 +43,16 @@ def fmt(value: object, kind: str) -> str:
         return "n/a"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
+    if kind == "prob":
+        return f"{v:.3f}"
     return f"{v:.1%}" if kind == "pct" else f"{v:.2f}"
+
+
+def fmt_metric(name: str, value: object) -> str:
+    """Format ``value`` of a registered metric or guard (:data:`engine.metric_registry.ALL_SPECS`)
+    as its spec says; a name the registry does not know is a plain number (``num``)."""
+    spec = ALL_SPECS.get(name)
+    return fmt(value, spec.fmt if spec is not None else "num")
 
 
 def comparison_table(result: BacktestResult) -> pd.DataFrame:

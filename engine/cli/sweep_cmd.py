@@ -38,8 +38,10 @@ def register(subparsers: Any) -> None:
             "fresh (an --end past it runs with a warning). Rows stream to "
             "--out chunk by chunk while the best rows, the marginals (per key and value: "
             "count, median, min, max of --metric) and the heatmap cells are kept as running "
-            "reductions. Prints the best rows by --metric, the marginals and the deflated "
-            "Sharpe ratio of the best. Bad grids are rejected before any work starts. "
+            "reductions. Prints the best rows by --metric, the marginals, the benchmark's "
+            "value of --metric over the best row's days and the deflated Sharpe ratio of the "
+            "best on raw returns and in excess of the benchmark. Bad grids are rejected before "
+            "any work starts. "
             "Example: runoff sweep qt_aware --grid balance_sheet.window_weeks=8,13,26 --top 10"
         ),
     )
@@ -140,7 +142,10 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--report",
         metavar="PATH",
-        help="write an HTML report with heatmaps of --metric over pairs of parameters",
+        help="write an HTML report: the guards (deflated Sharpe ratio raw and in excess of "
+        "the benchmark, PBO and its logits, the walk-forward table and out-of-sample curve "
+        "against the benchmark), heatmaps of --metric over pairs of parameters on one colour "
+        "scale, each parameter's marginal effect, the best rows",
     )
     p.add_argument(
         "--heatmap",
@@ -220,6 +225,14 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
     )
     dsr = sweep_deflated_sharpe(plan, summary.sharpe) if summary.sharpe.n_trials else None
+    bench = dsr_excess = oos_bench = None
+    if dsr is not None:
+        from engine.sweep.benchmark import best_benchmark, excess_deflated_sharpe
+
+        bench = best_benchmark(plan, summary.sharpe)
+        dsr_excess = excess_deflated_sharpe(
+            plan, summary.sharpe, bench, max_strategies=args.pbo_max, seed=args.seed
+        )
     pbo = sweep_pbo(plan, max_strategies=args.pbo_max, seed=args.seed) if args.pbo else None
     wf = None
     if args.walk_forward:
@@ -232,12 +245,31 @@ def run(args: argparse.Namespace) -> int:
             metric=args.metric,
             plan=plan,
         )
+        from engine.sweep.benchmark import oos_benchmark
+
+        oos_bench = oos_benchmark(plan, wf.equity)
+    guards: dict[str, Any] = {
+        "dsr": dsr,
+        "pbo": pbo,
+        "walk_forward": wf,
+        "dsr_excess": dsr_excess,
+        "benchmark": bench,
+        "oos_benchmark": oos_bench,
+    }
     report = None
     if args.report:
-        from engine.sweep.heatmap import write_report
+        from engine.sweep.report import write_sweep_report
 
-        report = str(write_report(summary, args.report))
-    guards: dict[str, Any] = {"dsr": dsr, "pbo": pbo, "walk_forward": wf}
+        report = str(
+            write_sweep_report(
+                summary,
+                args.report,
+                source=strategy.source,
+                wf_mode=args.wf_mode,
+                embargo=args.embargo,
+                **guards,
+            )
+        )
     if args.json:
         doc = sweep_document(
             summary.attrs,

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
@@ -14,8 +11,9 @@ import pytest
 from data.errors import RunoffError
 from engine.backtest import run_backtest
 from engine.report import regime_spans, report_html, write_png, write_report
-
-CHROMIUM = "/usr/bin/chromium"
+from tests.browser import chromium as _chromium
+from tests.browser import run_chromium as _run_chromium
+from tests.browser import svg_texts as _svg_texts
 
 FIGURE_TITLES: tuple[str, ...] = (
     "qt_aware vs buy & hold S&P 500 total return: growth, drawdowns, weights",
@@ -96,45 +94,6 @@ def test_report_html_is_deterministic(result) -> None:
     a = re.sub(r'id="[0-9a-f-]{36}"|"[0-9a-f-]{36}"', "", report_html(result))
     b = re.sub(r'id="[0-9a-f-]{36}"|"[0-9a-f-]{36}"', "", report_html(result))
     assert a == b
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or (CHROMIUM if shutil.os.path.exists(CHROMIUM) else None)
-    if path is None:
-        pytest.fail(
-            "Debian's chromium is not installed: the report's browser test needs it "
-            "(apt-get install -y chromium; .ci/run installs it)"
-        )
-    return path
-
-
-def _run_chromium(report_file, tmp_path, *args: str) -> subprocess.CompletedProcess:
-    profile = tmp_path / f"profile{len(list(tmp_path.iterdir()))}"
-    profile.mkdir()
-    cmd = [
-        _chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=15000",
-        *args,
-        report_file.resolve().as_uri(),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc
-
-
-def _svg_texts(dom: str) -> list[str]:
-    """The text of every svg <text> element (titles, annotations, legend entries), unescaped."""
-    texts = re.findall(r"<text\b[^>]*>(.*?)</text>", dom, flags=re.S)
-    return [html.unescape(re.sub(r"<[^>]+>", "", t)) for t in texts]
 
 
 @pytest.mark.browser

@@ -86,7 +86,7 @@ def test_report_and_guards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "Deflated Sharpe ratio of the best" in text
     assert "Probability of backtest overfitting" in text and "Walk-forward" in text
     page = report.read_text()
-    assert 'id="heatmap-0"' in page and "plotly" in page and "weights.contraction" in page
+    assert 'id="sweep-heatmaps"' in page and "plotly" in page and "weights.contraction" in page
 
 
 @pytest.mark.parametrize(
