@@ -127,6 +127,13 @@ def register(subparsers: Any) -> None:
         help="trading days left out between training and test windows (default 5)",
     )
     p.add_argument(
+        "--benchmark",
+        action="store_true",
+        help="compare the best row with the strategy's benchmark: the benchmark's --metric "
+        "over the same days and the deflated Sharpe ratio in excess of it (simulated with "
+        "vectorbt: a few seconds; implied by --report, --pbo and --walk-forward)",
+    )
+    p.add_argument(
         "--pbo",
         action="store_true",
         help="probability of backtest overfitting (CSCV, 16 blocks) on up to "
@@ -226,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
     )
     dsr = sweep_deflated_sharpe(plan, summary.sharpe) if summary.sharpe.n_trials else None
     bench = dsr_excess = oos_bench = None
-    if dsr is not None:
+    compare = args.benchmark or args.report or args.pbo or args.walk_forward
+    if dsr is not None and compare:
         from engine.sweep.benchmark import best_benchmark, excess_deflated_sharpe
 
         bench = best_benchmark(plan, summary.sharpe)

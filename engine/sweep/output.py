@@ -225,6 +225,11 @@ def guard_lines(
         lines.append(
             f"Deflated Sharpe ratio of the best: {values['deflated_sharpe']} ({dsr_sentence(dsr)})"
         )
+    if dsr is not None and benchmark is None:
+        lines.append(
+            "The benchmark and the deflated Sharpe ratio in excess of it: add --benchmark "
+            "(implied by --report, --pbo and --walk-forward)"
+        )
     if dsr_excess is not None:
         lines.append(
             "Deflated Sharpe ratio of the best in excess of the benchmark: "

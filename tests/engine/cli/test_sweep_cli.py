@@ -48,6 +48,26 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["heatmaps"] == [] and doc["kernel_seconds"] > 0
 
 
+def test_the_benchmark_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    """A plain sweep leaves the benchmark out (it loads vectorbt) and says how to get it;
+    ``--benchmark`` adds its value and the excess DSR to the text and the JSON."""
+    assert main(["sweep", "qt_aware", *SMALL, "--start", "2015-01-01", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["benchmark"] is None and doc["deflated_sharpe_excess"] is None
+    assert doc["deflated_sharpe"] is not None
+    assert main(["sweep", "qt_aware", *SMALL, "--start", "2015-01-01"]) == 0
+    assert "add --benchmark" in capsys.readouterr().out
+    assert main(["sweep", "qt_aware", *SMALL, "--start", "2015-01-01", "--benchmark"]) == 0
+    text = capsys.readouterr().out
+    assert "add --benchmark" not in text
+    assert "Benchmark buy & hold S&P 500 total return over the best's days" in text
+    assert "Deflated Sharpe ratio of the best in excess of the benchmark: " in text
+    args = ["sweep", "qt_aware", *SMALL, "--start", "2015-01-01", "--benchmark", "--json"]
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["benchmark"]["label"] and 0.0 <= doc["deflated_sharpe_excess"]["dsr"] <= 1.0
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", "/"])
 def test_out_gets_every_row_in_grid_order(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
