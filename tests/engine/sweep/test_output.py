@@ -85,7 +85,7 @@ DRIVER = textwrap.dedent(
             fh.write(b"PAR1 partial")
             fh.flush()
         print("WRITING", flush=True)
-        time.sleep(120)
+        time.sleep(3)  # the signal lands here; the write then ends and the sweep stops
 
     stream.write_partition = slow_partition
     sys.exit(main(sys.argv[1:]))
@@ -97,7 +97,8 @@ DRIVER = textwrap.dedent(
 @pytest.mark.parametrize("name", ["rows.parquet", "rows"])
 def test_sigint_while_writing_out_leaves_the_previous_output(tmp_path: Path, name: str) -> None:
     """A real ``runoff sweep ... --out`` process gets SIGINT while it writes the rows (the
-    partition writer is slowed down so the signal lands inside it): it exits 130
+    partition writer is slowed down so the signal lands inside it; the sweep stops once that
+    write ends): it exits 130
     ("interrupted"), the previous file or dataset is unchanged and no staging folder or
     temporary file is left."""
     out = tmp_path / name
