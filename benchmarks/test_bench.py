@@ -257,19 +257,7 @@ def test_streamed_memory(benchmark, mode: Mode) -> None:
     """Peak resident memory of a streamed sweep (fresh process per size, every row written):
     flat in the number of combinations."""
     runs = benchmark.pedantic(lambda: _stream_memory(mode.stream_memory), rounds=1, iterations=1)
-    small, big = runs[0], runs[-1]
-    flat = 1.2 * small["peak_mb"] / big["peak_mb"]
-    benchmark.extra_info.update(
-        kind="limit",
-        key="stream_memory",
-        measured=big["peak_mb"],
-        ratio=LIMITS["stream_memory"].ratio(big["peak_mb"]),
-        detail="; ".join(f"{r['combos']:,}: peak RSS {r['peak_mb']:.0f} MB" for r in runs)
-        + f" ({runs[0]['n_days']:,} days)",
-        flat=flat,
-        flat_detail=f"{small['combos']:,}: {small['peak_mb']:.0f} MB, {big['combos']:,}: "
-        f"{big['peak_mb']:.0f} MB",
-    )
+    benchmark.extra_info.update(_memory_rows(runs, "stream_memory", "peak RSS"))
 
 
 def test_dask_client_memory(benchmark, mode: Mode) -> None:
@@ -277,16 +265,21 @@ def test_dask_client_memory(benchmark, mode: Mode) -> None:
     streamed size (the workers are other processes)."""
     sizes = (mode.stream_memory[0], mode.stream_memory[-1])
     runs = benchmark.pedantic(lambda: _stream_memory(sizes, "local:2"), rounds=1, iterations=1)
-    small, big = runs
-    flat = 1.2 * small["peak_mb"] / big["peak_mb"]
-    benchmark.extra_info.update(
+    benchmark.extra_info.update(_memory_rows(runs, "dask_client", "client peak RSS"))
+
+
+def _memory_rows(runs: list[dict], key: str, what: str) -> dict:
+    """The limit row ``key`` (peak at the largest size) and its flatness (1.2 x the peak at
+    the smallest size / the peak at the largest) from probe runs in increasing size."""
+    small, big = runs[0], runs[-1]
+    return dict(
         kind="limit",
-        key="dask_client",
+        key=key,
         measured=big["peak_mb"],
-        ratio=LIMITS["dask_client"].ratio(big["peak_mb"]),
-        detail="; ".join(f"{r['combos']:,}: client peak RSS {r['peak_mb']:.0f} MB" for r in runs)
+        ratio=LIMITS[key].ratio(big["peak_mb"]),
+        detail="; ".join(f"{r['combos']:,}: {what} {r['peak_mb']:.0f} MB" for r in runs)
         + f" ({small['n_days']:,} days)",
-        flat=flat,
+        flat=1.2 * small["peak_mb"] / big["peak_mb"],
         flat_detail=f"{small['combos']:,}: {small['peak_mb']:.0f} MB, {big['combos']:,}: "
         f"{big['peak_mb']:.0f} MB",
     )

@@ -22,9 +22,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.allocation import leg_columns, plan_orders, table_cells, target_weights
-from engine.backtest import portfolio_path, prepare, run_backtest, simulate
-from engine.metrics import compute_metrics
+from engine.allocation import table_cells
+from engine.backtest import prepare, run_backtest, simulate
 from engine.sweep import METRICS, run_sweep
 from engine.sweep.fills_nb import simulate_orders_nb
 from engine.sweep.nb import centered_ss_nb, sweep_nb
@@ -32,20 +31,7 @@ from engine.sweep.reference import run_combo_ref
 from engine.sweep.run import plan_sweep, results_frame
 from strategies import Overlay, Rebalance, expand_grid, load_strategy
 from strategies.errors import GridError, StrategyError
-
-PARITY = (
-    "total_return",
-    "cagr",
-    "volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
-    "turnover",
-    "exposure",
-    "time_invested",
-)
-
+from tests.engine.sweep.backtest_oracle import PARITY, backtest_metrics
 
 # ---------------------------------------------------------------- fills == vectorbt
 
@@ -401,37 +387,6 @@ def test_degenerate_metrics() -> None:
 # ---------------------------------------------------------------- sweep == backtest
 
 
-def _backtest_metrics(strategy, start, end, cache: dict) -> dict[str, float]:
-    """The vectorbt backtest of one strategy, as engine.backtest.run_backtest computes it."""
-    key = strategy.regimes
-    if key not in cache:
-        cache[key] = prepare(strategy, start, end)
-    inp = cache[key]
-    target = target_weights(strategy, inp.frame)
-    plan = plan_orders(
-        target,
-        inp.decision,
-        inp.ret_legs,
-        inp.ret_cash,
-        strategy.rebalance.band,
-        strategy.execution_lag,
-    )
-    ow = leg_columns(plan, "order_weight").to_numpy()
-    first = int(np.flatnonzero(np.isfinite(ow[:, 0]))[0])
-    fees, slip = strategy.leg_fees(), strategy.leg_slippage()
-    pf = simulate(inp.days, inp.closes, inp.cash_price, ow, fees, slip)
-    path = portfolio_path(pf, inp.days, inp.closes, inp.cash_price)
-    win = slice(first, None)
-    m = compute_metrics(
-        path.value.iloc[win],
-        inp.ret_cash[win],
-        path.index_weight.iloc[win],
-        path.trade_fraction.iloc[win],
-        int(np.isfinite(ow[win, 0]).sum()),
-    )
-    return {k: float(getattr(m, k)) for k in (*PARITY, "n_rebalances", "n_returns")}
-
-
 PARITY_GRIDS = {
     "note_thesis": {
         "balance_sheet.window_weeks": [8, 26],
@@ -486,7 +441,7 @@ def parity() -> list[tuple[dict, dict, str]]:
         cache: dict = {}
         for _, row in df.iterrows():
             s = g.strategy_at(int(row["combo"]))
-            want = _backtest_metrics(s, df.attrs["start"], df.attrs["end"], cache)
+            want = backtest_metrics(s, df.attrs["start"], df.attrs["end"], cache)
             out.append((row.to_dict(), want, f"{name} {g.combination(int(row['combo']))}"))
     return out
 
@@ -532,7 +487,7 @@ def test_overlays_and_windowed_features_equal_backtest() -> None:
     g = expand_grid(s, grid)
     cache: dict = {}
     for _, row in df.iterrows():
-        want = _backtest_metrics(
+        want = backtest_metrics(
             g.strategy_at(int(row["combo"])), df.attrs["start"], df.attrs["end"], cache
         )
         for k in PARITY:

@@ -7,28 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.allocation import leg_columns, plan_orders, target_weights
-from engine.backtest import portfolio_path, prepare, simulate
-from engine.metrics import compute_metrics
 from engine.sweep import METRICS, run_sweep
 from engine.sweep.fills_nb import rebalance_legs_nb, rebalance_nb
 from engine.sweep.nb import sweep_nb
 from engine.sweep.reference import run_combo_ref
 from strategies import expand_grid, parse_strategy
-
-PARITY = (
-    "total_return",
-    "cagr",
-    "volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
-    "turnover",
-    "exposure",
-    "time_invested",
-)
-
+from tests.engine.sweep.backtest_oracle import PARITY, backtest_metrics
 
 # ---------------------------------------------------------------- kernel == reference
 
@@ -216,37 +200,6 @@ GRID = {
 }
 
 
-def _vectorbt_metrics(strategy, start, end, cache: dict) -> dict[str, float]:
-    """The vectorbt backtest of one combination, as engine.backtest.run_backtest builds it."""
-    key = strategy.regimes
-    if key not in cache:
-        cache[key] = prepare(strategy, start, end)
-    inp = cache[key]
-    target = target_weights(strategy, inp.frame)
-    plan = plan_orders(
-        target,
-        inp.decision,
-        inp.ret_legs,
-        inp.ret_cash,
-        strategy.rebalance.band,
-        strategy.execution_lag,
-    )
-    ow = leg_columns(plan, "order_weight").to_numpy()
-    first = int(np.flatnonzero(np.isfinite(ow[:, 0]))[0])
-    fees, slip = strategy.leg_fees(), strategy.leg_slippage()
-    pf = simulate(inp.days, inp.closes, inp.cash_price, ow, fees, slip)
-    path = portfolio_path(pf, inp.days, inp.closes, inp.cash_price)
-    win = slice(first, None)
-    m = compute_metrics(
-        path.value.iloc[win],
-        inp.ret_cash[win],
-        path.index_weight.iloc[win],
-        path.trade_fraction.iloc[win],
-        int(np.isfinite(ow[win, 0]).sum()),
-    )
-    return {k: float(getattr(m, k)) for k in (*PARITY, "n_rebalances", "n_returns")}
-
-
 @pytest.fixture(scope="module")
 def three_leg_rows() -> list[tuple[dict, dict, str]]:
     base = parse_strategy(THREE, "test:three_legs_sweep")
@@ -256,7 +209,7 @@ def three_leg_rows() -> list[tuple[dict, dict, str]]:
     out = []
     for _, row in df.iterrows():
         s = g.strategy_at(int(row["combo"]))
-        want = _vectorbt_metrics(s, df.attrs["start"], df.attrs["end"], cache)
+        want = backtest_metrics(s, df.attrs["start"], df.attrs["end"], cache)
         out.append((row.to_dict(), want, str(g.combination(int(row["combo"])))))
     return out
 
